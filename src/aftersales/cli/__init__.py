@@ -1,0 +1,1 @@
+"""Command-line interface: thin typer wrappers over aftersales.services."""

@@ -1,0 +1,1 @@
+"""Reading, mapping and validating after-sales files; importers for public data sets."""

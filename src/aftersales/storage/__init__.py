@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engine/session factory, migrations and bulk upserts."""

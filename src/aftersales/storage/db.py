@@ -1,0 +1,117 @@
+"""Engine and session factory, SQLite tuning, and Alembic migrations applied on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from aftersales.config import Settings
+from aftersales.errors import DatabaseError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and sane sync for bulk loads."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an Engine; SQLite files get their directory created and the pragmas above."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this version."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Apply migrations up to revision; returns the resulting revision."""
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"migration failed on {engine.url.render_as_string(hide_password=True)}: {exc}"
+        ) from exc
+    return current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring an empty or older database to head, as promised for first use."""
+    try:
+        if current_revision(engine) != head_revision():
+            upgrade(engine)
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot open database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from exc
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(settings: Settings) -> Engine:
+    """One Engine per database URL per process, migrated on first use when auto_migrate is on."""
+    url = settings.resolved_database_url
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = create_db_engine(url)
+        if settings.auto_migrate:
+            ensure_schema(engine)
+        _ENGINES[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached Engine (tests, and before a process exits)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One unit of work: commit on success, roll back on any error."""
+    with engine.begin() as conn:
+        yield conn
