@@ -40,9 +40,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
 
-    home: Path = Field(
-        default_factory=_default_home, description="Data directory (database, reports, models)."
-    )
+    home: Path = Field(default_factory=_default_home, description="Data directory (database, reports, models).")
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default is a SQLite file `aftersales.db` under home (WAL mode).",
@@ -106,9 +104,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors()
-        )
+        details = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '?'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid settings ({config_file_path()} / {ENV_PREFIX}* env): {details}") from exc
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from aftersales.config import Settings, get_settings
 from aftersales.errors import InputFileError
 from aftersales.ingest.aliases import parse_map_options, resolve_columns
-from aftersales.ingest.readers import RawChunk, TableReader, _cell
+from aftersales.ingest.readers import RawChunk, TableReader, cell_text
 from aftersales.ingest.rejects import RejectsWriter, default_rejects_path
 from aftersales.ingest.schema import get_spec
 from aftersales.ingest.validate import Reject, validate_chunk
@@ -96,9 +97,7 @@ def _ingest_chunks(
             checked = validate_chunk(chunk, index_map, spec, settings.zone)
             with engine.begin() as conn:
                 result = upserter.write(conn, checked.frame, _utcnow())
-            ref_rejects = [
-                Reject(row, [col], [why], _raw_for(chunk, row)) for row, col, why in result.ref_rejects
-            ]
+            ref_rejects = [Reject(row, [col], [why], _raw_for(chunk, row)) for row, col, why in result.ref_rejects]
             all_rejects = sorted(checked.rejects + ref_rejects, key=lambda r: r.row)
             if rejects is not None:
                 rejects.write(all_rejects)
@@ -201,9 +200,8 @@ def ingest_file(
 
 
 def _writable(folder: Path) -> bool:
-    import os
-
-    return folder.is_dir() and os.access(folder, os.W_OK)
+    """Writable by access check and by mode bits (root passes access checks on read-only data folders)."""
+    return folder.is_dir() and os.access(folder, os.W_OK) and bool(folder.stat().st_mode & 0o222)
 
 
 def frame_chunks(frame: pd.DataFrame, size: int) -> Iterable[RawChunk]:
@@ -213,7 +211,7 @@ def frame_chunks(frame: pd.DataFrame, size: int) -> Iterable[RawChunk]:
     columns = list(frame.columns)
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]
-        cells = [[_cell(v) for v in part[c].tolist()] for c in columns]
+        cells = [[cell_text(v) for v in part[c].tolist()] for c in columns]
         rows = [list(r) for r in zip(*cells, strict=True)]
         yield RawChunk(rows, list(range(start + 2, start + 2 + len(rows))))  # type: ignore[arg-type]
 

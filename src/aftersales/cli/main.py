@@ -50,9 +50,7 @@ def summary_table(summaries: list[services.IngestSummary]) -> Table:
     """Rich table of ingest outcomes per entity."""
     table = Table(title="ingest summary")
     for col in ("entity", "file", "accepted", "updated", "unchanged", "rejected", "rejects file"):
-        table.add_column(
-            col, justify="right" if col in ("accepted", "updated", "unchanged", "rejected") else "left"
-        )
+        table.add_column(col, justify="right" if col in ("accepted", "updated", "unchanged", "rejected") else "left")
     for s in summaries:
         table.add_row(
             s.entity,
@@ -73,16 +71,10 @@ def ingest(
     map_: Annotated[
         list[str] | None, typer.Option("--map", help="Column mapping SOURCE=CANONICAL (repeatable).")
     ] = None,
-    encoding: Annotated[
-        str, typer.Option(help="Text encoding, or auto (UTF-8, UTF-8-BOM, GBK/GB18030).")
-    ] = "auto",
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="Override the format guessed from the suffix.")
-    ] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding, or auto (UTF-8, UTF-8-BOM, GBK/GB18030).")] = "auto",
+    fmt: Annotated[str | None, typer.Option("--format", help="Override the format guessed from the suffix.")] = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: the first).")] = None,
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where to write rejects (default FILE.rejects.csv).")
-    ] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejects (default FILE.rejects.csv).")] = None,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -118,24 +110,26 @@ def ingest(
     if json_out:
         contract = summary.contract()
         print_json(
-            {
-                k: contract[k]
-                for k in ("entity", "file", "accepted", "updated", "unchanged", "rejected", "rejects_file")
-            }
+            {k: contract[k] for k in ("entity", "file", "accepted", "updated", "unchanged", "rejected", "rejects_file")}
             | {k: v for k, v in contract.items() if k not in ("entity", "file")}
         )
         return
     console.print(summary_table([summary]))
     if summary.ignored_columns:
-        console.print(
-            f"ignored columns (no canonical match; use --map): {', '.join(summary.ignored_columns)}"
-        )
+        console.print(f"ignored columns (no canonical match; use --map): {', '.join(summary.ignored_columns)}")
     if summary.pending_customers:
-        console.print(
-            f"{summary.pending_customers} customers known only by reference were created as pending"
-        )
+        console.print(f"{summary.pending_customers} customers known only by reference were created as pending")
     if summary.rejected:
         console.print(f"[red]{summary.rejected} rows rejected[/]; see {summary.rejects_file}")
+
+
+from aftersales.cli.importers import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+
+from aftersales.cli import demo as _demo  # noqa: E402
+
+app.command("demo")(_demo.demo)
 
 
 if __name__ == "__main__":  # pragma: no cover

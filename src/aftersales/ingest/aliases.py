@@ -49,6 +49,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "quantity": ("数量", "购买数量", "件数", "qty"),
     "amount": ("金额", "订单金额", "实付金额", "支付金额", "总价", "price", "total", "ordervalue"),
     "delivered_at": ("签收时间", "送达时间", "收货时间", "deliverydate", "deliveredat"),
+    "promised_at": (
+        "承诺送达时间",
+        "预计送达时间",
+        "预计到达时间",
+        "承诺发货时间",
+        "estimateddeliverydate",
+        "orderestimateddeliverydate",
+        "promiseddate",
+        "eta",
+    ),
+    "item_id": ("明细id", "订单明细id", "明细编号", "退货明细id", "lineid", "orderitemkey"),
+    "line_no": ("行号", "明细行号", "行项目", "序号", "lineno", "linenumber", "orderitemid", "itemno"),
+    # "price" on a line-item file is the unit price; unit_price precedes amount there, so it claims it first.
+    "unit_price": ("单价", "商品单价", "销售单价", "成交单价", "unitprice", "priceperunit", "price"),
     "promotion": ("促销", "活动", "促销活动", "大促", "campaign", "promo"),
     "return_id": ("退货单号", "退货id", "售后单号", "退款单号", "售后编号", "rmaid", "rma", "returnno"),
     "requested_at": ("申请时间", "退货时间", "售后申请时间", "退款申请时间", "requestdate", "returndate"),
@@ -114,9 +128,7 @@ def parse_map_options(options: Iterable[str]) -> dict[str, str]:
     result: dict[str, str] = {}
     for opt in options:
         if "=" not in opt:
-            raise ColumnMappingError(
-                f"--map {opt!r}: expected SOURCE=CANONICAL, e.g. --map 买家旺旺=customer_id"
-            )
+            raise ColumnMappingError(f"--map {opt!r}: expected SOURCE=CANONICAL, e.g. --map 买家旺旺=customer_id")
         src, dst = (part.strip() for part in opt.split("=", 1))
         if not src or not dst:
             raise ColumnMappingError(f"--map {opt!r}: both sides of '=' must be non-empty")
@@ -157,10 +169,10 @@ def resolve_columns(
     for header in headers:
         if header in mapping:
             continue
-        canonical = alias_index.get(normalise_header(header))
-        if canonical and canonical not in claimed:
-            mapping[header] = canonical
-            claimed.add(canonical)
+        found = alias_index.get(normalise_header(header))
+        if found and found not in claimed:
+            mapping[header] = found
+            claimed.add(found)
     missing = [c for c in spec.required if c not in claimed]
     if missing:
         hints = []

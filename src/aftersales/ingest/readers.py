@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+import pandas as pd
 from charset_normalizer import from_bytes
 
 from aftersales.errors import InputFileError
@@ -66,9 +68,7 @@ def detect_format(path: Path, declared: str | None = None) -> str:
             "pq": "parquet",
         }.get(fmt, fmt)
     if fmt not in FORMATS:
-        raise InputFileError(
-            f"{path}: unsupported format {fmt or '(no suffix)'!r}; expected one of {FORMATS}"
-        )
+        raise InputFileError(f"{path}: unsupported format {fmt or '(no suffix)'!r}; expected one of {FORMATS}")
     return fmt
 
 
@@ -79,7 +79,7 @@ def _open_binary(path: Path) -> IO[bytes]:
     if path.is_dir():
         raise InputFileError(f"{path}: is a directory, expected a file")
     if path.suffix.lower() == ".gz":
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
@@ -100,12 +100,14 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding if best is not None else "utf-8"
 
 
-def _cell(value: Any) -> str | None:
-    """Render a spreadsheet/parquet/JSON value as the text a CSV would have held."""
-    if value is None:
+def cell_text(value: Any) -> str | None:
+    """Render a spreadsheet/parquet/JSON/DataFrame value as the text a CSV would have held."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, str):
         return value
+    if isinstance(value, np.generic):  # numpy scalars from DataFrames: use the plain Python value
+        value = value.item()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -216,8 +218,7 @@ class TableReader:
                         (
                             row_no,
                             "*",
-                            f"record has {len(record)} fields, header has {width} (truncated or "
-                            f"unquoted delimiter?)",
+                            f"record has {len(record)} fields, header has {width} (truncated or unquoted delimiter?)",
                         )
                     )
                     chunk.raw_rejects[row_no] = record
@@ -255,48 +256,25 @@ class TableReader:
             text.close()
 
     def _jsonl_chunks(self, size: int) -> Iterator[RawChunk]:
-        records = self._jsonl_records()
-        pending: list[tuple[int, dict[str, Any] | None, str]] = []
-        # Headers are the union of keys over the first chunk; later unseen keys are added as they appear.
-        for item in records:
-            pending.append(item)
-            if len(pending) >= size:
-                break
-        self.headers = []
-        seen: set[str] = set()
-        for _, obj, _ in pending:
+        # A first pass collects the union of keys so a key that first appears late is never dropped.
+        headers: dict[str, None] = {}
+        for _, obj, _ in self._jsonl_records():
             for key in obj or {}:
-                if key not in seen:
-                    seen.add(key)
-                    self.headers.append(str(key))
+                headers.setdefault(str(key), None)
+        self.headers = list(headers)
         self._check_headers()
-
-        def build(items: list[tuple[int, dict[str, Any] | None, str]]) -> RawChunk:
-            chunk = RawChunk([], [])
-            for row_no, obj, error in items:
-                if obj is None:
-                    chunk.structural_rejects.append((row_no, "*", error))
-                    continue
-                for key in obj:
-                    if key not in seen:
-                        seen.add(key)
-                        self.headers.append(str(key))
-                chunk.rows.append([_cell(obj.get(h)) for h in self.headers])
+        chunk = RawChunk([], [])
+        for row_no, obj, error in self._jsonl_records():
+            if obj is None:
+                chunk.structural_rejects.append((row_no, "*", error))
+            else:
+                chunk.rows.append([cell_text(obj.get(h)) for h in self.headers])
                 chunk.row_numbers.append(row_no)
-            width = len(self.headers)
-            for row in chunk.rows:
-                row.extend([None] * (width - len(row)))
-            return chunk
-
-        yield build(pending)
-        batch: list[tuple[int, dict[str, Any] | None, str]] = []
-        for item in records:
-            batch.append(item)
-            if len(batch) >= size:
-                yield build(batch)
-                batch = []
-        if batch:
-            yield build(batch)
+            if len(chunk.rows) >= size:
+                yield chunk
+                chunk = RawChunk([], [])
+        if chunk.rows or chunk.structural_rejects:
+            yield chunk
 
     # -- XLSX ------------------------------------------------------------------------------------------
     def _xlsx_chunks(self, size: int) -> Iterator[RawChunk]:
@@ -319,14 +297,14 @@ class TableReader:
             header_row = next(rows, None)
             if header_row is None:
                 raise InputFileError(f"{self.path}: sheet {ws.title!r} is empty (no header row)")
-            self.headers = [(_cell(h) or "").strip() for h in header_row]
+            self.headers = [(cell_text(h) or "").strip() for h in header_row]
             while self.headers and not self.headers[-1]:
                 self.headers.pop()
             self._check_headers()
             width = len(self.headers)
             chunk = RawChunk([], [])
             for row_no, values in enumerate(rows, start=2):
-                cells = [_cell(v) for v in values[:width]]
+                cells = [cell_text(v) for v in values[:width]]
                 if all(c is None or not str(c).strip() for c in cells):
                     continue
                 cells.extend([None] * (width - len(cells)))
@@ -352,7 +330,7 @@ class TableReader:
         self._check_headers()
         row_no = 1
         for batch in pfile.iter_batches(batch_size=size):
-            columns = [[_cell(v) for v in col.to_pylist()] for col in batch.columns]
+            columns = [[cell_text(v) for v in col.to_pylist()] for col in batch.columns]
             rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
             numbers = list(range(row_no + 1, row_no + 1 + len(rows)))
             row_no += len(rows)

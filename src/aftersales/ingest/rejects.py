@@ -30,7 +30,7 @@ class RejectsWriter:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "w", encoding="utf-8-sig", newline="", errors="replace")
+            self._fh = open(self.path, "w", encoding="utf-8-sig", newline="", errors="replace")  # noqa: SIM115 - kept open across batches
             fields = [
                 "row",
                 "column",

@@ -172,6 +172,23 @@ SPECS: dict[str, EntitySpec] = {
             ColumnSpec("amount", Kind.FLOAT),
             _time("delivered_at"),
             _text("promotion", 128),
+            _time("promised_at"),
+        ),
+    ),
+    "order_items": EntitySpec(
+        "order_items",
+        key="item_id",
+        required_refs=(("order_id", "orders", "order_id"),),
+        columns=(
+            _id("item_id", True),
+            _id("order_id", True),
+            ColumnSpec("line_no", Kind.INT, True, min_value=1),
+            _text("sku", 128),
+            _text("product_name", 500),
+            _text("category", 128),
+            ColumnSpec("quantity", Kind.INT),
+            ColumnSpec("unit_price", Kind.FLOAT),
+            ColumnSpec("amount", Kind.FLOAT),
         ),
     ),
     "returns": EntitySpec(
@@ -184,9 +201,7 @@ SPECS: dict[str, EntitySpec] = {
             _id("order_id", True),
             _time("requested_at", True),
             _id("customer_id"),
-            _enum(
-                "type", vocab.ReturnType, extra={"退货": "return", "退款": "refund_only", "换": "exchange"}
-            ),
+            _enum("type", vocab.ReturnType, extra={"退货": "return", "退款": "refund_only", "换": "exchange"}),
             _enum("reason_code", vocab.Reason),
             _text("reason_text"),
             _enum(
@@ -206,6 +221,20 @@ SPECS: dict[str, EntitySpec] = {
             ColumnSpec("refund_amount", Kind.FLOAT, min_value=0),
             _text("sku", 128),
             _text("region", 64),
+        ),
+    ),
+    "return_items": EntitySpec(
+        "return_items",
+        key="item_id",
+        required_refs=(("return_id", "returns", "return_id"),),
+        columns=(
+            _id("item_id", True),
+            _id("return_id", True),
+            ColumnSpec("line_no", Kind.INT, True, min_value=1),
+            _text("sku", 128),
+            _text("product_name", 500),
+            ColumnSpec("quantity", Kind.INT, min_value=0),
+            ColumnSpec("amount", Kind.FLOAT, min_value=0),
         ),
     ),
     "interactions": EntitySpec(

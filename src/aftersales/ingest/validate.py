@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from aftersales.ingest.readers import RawChunk
 from aftersales.ingest.schema import SURVEY_SCORE_RANGE, ColumnSpec, EntitySpec, Kind
@@ -16,8 +17,16 @@ NULL_TOKENS = {"", "null", "none", "nan", "n/a", "\\n", "#n/a"}
 ROW = "_row"
 _UNDECODABLE = "[\udc00-\udcff]"
 _AWARE = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})$")
-_MONEY = re.compile(r"[\s,¥￥$€£元]|rmb|cny|usd", re.IGNORECASE)
+_MONEY = r"(?i)[\s,¥￥$€£元]|rmb|cny|usd"
+STRING = "string[pyarrow]"
 MIN_YEAR, MAX_YEAR = 1970, 2100
+# 2025/1/2, 2025.1.2, 2025年1月2日 → 2025-01-02 (only the date part: a '.' in seconds must stay).
+_DATE_PART = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*(?:T\s*)?")
+
+
+def _date_iso(match: re.Match[str]) -> str:
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d} "
 
 
 @dataclass
@@ -40,38 +49,44 @@ class ValidatedChunk:
     duplicates_changed: int = 0
 
 
+def _as_strings(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Arrow-backed strings (vectorised string kernels) plus a mask of cells holding undecodable bytes."""
+    try:
+        return series.astype(STRING), pd.Series(False, index=series.index)
+    except (UnicodeEncodeError, pa.ArrowException):
+        bad = series.map(lambda v: isinstance(v, str) and re.search(_UNDECODABLE, v) is not None).astype(bool)
+        return series.where(~bad, None).astype(STRING), bad
+
+
 def _clean(series: pd.Series) -> pd.Series:
     """Strip whitespace and turn empty or null-like tokens into missing values."""
-    s = series.astype("object").where(series.notna(), None)
-    stripped = s.str.strip()
-    lowered = stripped.str.lower()
-    return stripped.where(~lowered.isin(NULL_TOKENS) & stripped.notna(), None)
+    stripped = series.str.strip()
+    return stripped.where(~stripped.str.lower().isin(NULL_TOKENS), None)
 
 
-def _parse_datetime(s: pd.Series, zone: ZoneInfo) -> pd.Series:
+def _parse_datetime(s: pd.Series, zone: str) -> pd.Series:
     """Parse timestamps to naive UTC: naive input is in `zone`, aware input keeps its offset."""
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     present = s.notna()
     if not present.any():
         return out
-    text = s[present].astype(str)
-    text = text.str.replace(r"[年/.]", "-", regex=True).str.replace("月", "-").str.replace("日", "")
-    text = text.str.replace(r"(\d{4}-\d{1,2}-\d{1,2})\s*T?\s*", r"\1 ", regex=True).str.strip()
-    aware = text.str.contains(_AWARE)
+    text = s[present]
+    aware = text.str.contains(_AWARE.pattern, regex=True).astype(bool)
     if (~aware).any():
         naive = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
         retry = naive.isna()
-        if retry.any():
-            naive[retry] = pd.to_datetime(text[~aware][retry], format="mixed", errors="coerce")
+        if retry.any():  # slow path only for the unusual spellings: 2025/1/2, 2025年1月2日, 2025.1.2 …
+            odd = text[~aware][retry].astype(object).str.replace(_DATE_PART, _date_iso, regex=True).str.strip()
+            naive[retry] = pd.to_datetime(odd, format="mixed", errors="coerce")
         local = naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
         out[local.index] = local.dt.tz_convert("UTC").dt.tz_localize(None)
     if aware.any():
-        parsed = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
+        parsed = pd.to_datetime(text[aware].astype(object), format="ISO8601", errors="coerce", utc=True)
         out[parsed.index] = parsed.dt.tz_localize(None)
     return out
 
 
-def _parse_column(spec: ColumnSpec, s: pd.Series, zone: ZoneInfo) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _parse_column(spec: ColumnSpec, s: pd.Series, zone: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse one column; returns (values, bad mask, reason per bad row)."""
     present = s.notna()
     reasons = pd.Series("", index=s.index, dtype="object")
@@ -85,7 +100,7 @@ def _parse_column(spec: ColumnSpec, s: pd.Series, zone: ZoneInfo) -> tuple[pd.Se
         return values, bad, reasons
     if spec.kind in (Kind.INT, Kind.FLOAT):
         cleaned = s.str.replace(_MONEY, "", regex=True) if spec.kind == Kind.FLOAT else s.str.replace(",", "")
-        nums = pd.to_numeric(cleaned, errors="coerce")
+        nums = pd.to_numeric(cleaned.astype(object), errors="coerce").astype("float64")
         bad = present & nums.isna()
         label = "an integer" if spec.kind == Kind.INT else "a number"
         reasons[bad] = "not " + label + ": " + s[bad].astype(str).str.slice(0, 40).map(repr)
@@ -118,21 +133,16 @@ def _parse_column(spec: ColumnSpec, s: pd.Series, zone: ZoneInfo) -> tuple[pd.Se
         reasons[out] = f"timestamp outside {MIN_YEAR}–{MAX_YEAR}"
         return values, bad, reasons
     # ENUM
-    key = s.str.lower().str.strip()
-    mapped = key.map(
-        lambda v: spec.synonyms.get(v, v if v in spec.codes else None) if v is not None else None
-    )
+    key = s.str.lower().str.strip().astype(object).where(present, None)
+    lookup = {v: spec.synonyms.get(v, v if v in spec.codes else None) for v in key.dropna().unique()}
+    mapped = key.map(lookup).astype(object).where(present, None)
     bad = present & mapped.isna()
     expected = ", ".join(spec.codes)
-    reasons[bad] = (
-        "unknown code " + s[bad].astype(str).str.slice(0, 40).map(repr) + f"; expected one of: {expected}"
-    )
+    reasons[bad] = "unknown code " + s[bad].astype(str).str.slice(0, 40).map(repr) + f"; expected one of: {expected}"
     return mapped, bad, reasons
 
 
-def validate_chunk(
-    chunk: RawChunk, mapping: dict[int, str], spec: EntitySpec, zone: ZoneInfo
-) -> ValidatedChunk:
+def validate_chunk(chunk: RawChunk, mapping: dict[int, str], spec: EntitySpec, zone: ZoneInfo) -> ValidatedChunk:
     """Validate a raw chunk: mapping is source column index → canonical column name."""
     rejects = [
         Reject(row, [col], [reason], chunk.raw_rejects.get(row, []))  # type: ignore[arg-type]
@@ -143,17 +153,20 @@ def validate_chunk(
         return ValidatedChunk(frame, rejects)
     raw = pd.DataFrame(chunk.rows, dtype="object")
     indices = [i for i in mapping if i < raw.shape[1]]
-    data = pd.DataFrame({mapping[i]: _clean(raw[i]) for i in indices})
-    n = len(data)
+    data: dict[str, pd.Series] = {}
+    undecodable_by_col: dict[str, pd.Series] = {}
+    for i in indices:
+        strings, undecodable_by_col[mapping[i]] = _as_strings(raw[i])
+        data[mapping[i]] = _clean(strings)
+    zone_name = zone.key
+    n = len(raw)
     bad_any = np.zeros(n, dtype=bool)
     problems: list[tuple[str, pd.Series, pd.Series]] = []
     typed: dict[str, pd.Series] = {}
-    for name in data.columns:
+    for name, s in data.items():
         spec_col = spec.column(name)
-        s = data[name]
-        undecodable = s.notna() & s.str.contains(_UNDECODABLE, regex=True, na=False)
-        s = s.where(~undecodable, None)
-        values, bad, reasons = _parse_column(spec_col, s, zone)
+        undecodable = undecodable_by_col[name]
+        values, bad, reasons = _parse_column(spec_col, s, zone_name)
         reasons = reasons.where(~undecodable, "undecodable bytes (wrong --encoding?)")
         bad = bad | undecodable
         if spec_col.required:
@@ -166,11 +179,11 @@ def validate_chunk(
             bad_any |= bad.to_numpy()
     if spec.name == "surveys" and "kind" in typed and "score" in typed:
         kinds, scores = typed["kind"], typed["score"].astype("float64")
-        bad = pd.Series(False, index=data.index)
+        bad = pd.Series(False, index=raw.index)
         for kind, (lo, hi) in SURVEY_SCORE_RANGE.items():
             bad |= (kinds == kind) & ((scores < lo) | (scores > hi))
         if bad.any():
-            reasons = pd.Series("", index=data.index, dtype="object")
+            reasons = pd.Series("", index=raw.index, dtype="object")
             reasons[bad] = "score out of range for " + kinds[bad].astype(str) + " (csat 1–5, nps 0–10)"
             problems.append(("score", bad, reasons))
             bad_any |= bad.to_numpy()

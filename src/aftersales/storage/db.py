@@ -28,7 +28,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA temp_store=MEMORY")
-    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA cache_size=-131072")
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
@@ -71,9 +72,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
     except SQLAlchemyError as exc:
-        raise DatabaseError(
-            f"migration failed on {engine.url.render_as_string(hide_password=True)}: {exc}"
-        ) from exc
+        raise DatabaseError(f"migration failed on {engine.url.render_as_string(hide_password=True)}: {exc}") from exc
     return current_revision(engine)
 
 

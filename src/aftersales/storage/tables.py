@@ -6,6 +6,8 @@ Entity tables are keyed by the source systems' natural IDs so that re-ingesting 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -37,7 +39,7 @@ ID = String(128)
 CODE = String(32)
 
 
-def _stamps() -> list[Column[object]]:
+def _stamps() -> list[Column[Any]]:
     """Bookkeeping columns every entity row carries."""
     return [
         Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
@@ -75,6 +77,24 @@ orders = Table(
     Column("amount", Float),
     Column("delivered_at", DateTime),
     Column("promotion", String(128)),
+    # Promised / estimated delivery time, for late-delivery KPIs (added in migration 0002).
+    Column("promised_at", DateTime),
+    *_stamps(),
+)
+
+# Order lines: item_id is the natural key f"{order_id}:{line_no}" so re-imports upsert line by line.
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(128), index=True),
+    Column("product_name", String(500)),
+    Column("category", String(128), index=True),
+    Column("quantity", Integer),
+    Column("unit_price", Float),
+    Column("amount", Float),
     *_stamps(),
 )
 
@@ -96,11 +116,26 @@ returns = Table(
     *_stamps(),
 )
 
+# Return lines: item_id is the natural key f"{return_id}:{line_no}".
+return_items = Table(
+    "return_items",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("return_id", ID, ForeignKey("returns.return_id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(128), index=True),
+    Column("product_name", String(500)),
+    Column("quantity", Integer),
+    Column("amount", Float),
+    *_stamps(),
+)
+
 interactions = Table(
     "interactions",
     metadata,
     Column("interaction_id", ID, primary_key=True),
-    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False, index=True),
+    # Indexed through ix_interactions_customer_created (customer_id first); a second index would slow ingest.
+    Column("customer_id", ID, ForeignKey("customers.customer_id"), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime, nullable=False, index=True),
     # Soft references: chats may cite orders/returns/cases from systems not (yet) ingested.
@@ -184,9 +219,7 @@ analyses = Table(
     "analyses",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "interaction_id", ID, ForeignKey("interactions.interaction_id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("interaction_id", ID, ForeignKey("interactions.interaction_id", ondelete="CASCADE"), nullable=False),
     Column("model_version", String(64), nullable=False),
     Column("polarity", CODE, nullable=False),
     Column("polarity_score", Float, nullable=False),
@@ -317,7 +350,9 @@ Index("ix_interactions_customer_created", interactions.c.customer_id, interactio
 ENTITY_TABLES: dict[str, Table] = {
     "customers": customers,
     "orders": orders,
+    "order_items": order_items,
     "returns": returns,
+    "return_items": return_items,
     "interactions": interactions,
     "surveys": surveys,
     "kb_articles": kb_articles,

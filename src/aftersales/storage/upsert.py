@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, text
 
 ROW = "_row"
@@ -32,12 +34,9 @@ class BatchResult:
 def _column_values(series: pd.Series, sqlite: bool) -> list[Any]:
     """Python values for the DB driver: None for missing, timestamps as SQLite text or datetime."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        if sqlite:
-            text = series.dt.strftime(SQLITE_TS)
-            return [
-                None if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v
-                for v in text.astype("object").where(series.notna(), None)
-            ]
+        if sqlite:  # Arrow formats in C++; '%S' at microsecond unit gives 'SS.ffffff' as SQLAlchemy writes it
+            stamps = pa.array(series, type=pa.timestamp("us"), from_pandas=True)
+            return pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S").to_pylist()  # type: ignore[no-any-return]
         return [None if pd.isna(v) else v.to_pydatetime() for v in series]
     if isinstance(series.dtype, pd.Int64Dtype):
         return [None if pd.isna(v) else int(v) for v in series.astype("object")]
@@ -45,7 +44,8 @@ def _column_values(series: pd.Series, sqlite: bool) -> list[Any]:
         return [None if np.isnan(v) else float(v) for v in series.to_numpy()]
     if pd.api.types.is_integer_dtype(series):
         return [int(v) for v in series.to_numpy()]
-    return series.astype("object").where(series.notna(), None).tolist()
+    values: list[Any] = series.astype("object").where(series.notna(), None).tolist()
+    return values
 
 
 class StagedUpsert:
@@ -126,7 +126,10 @@ class StagedUpsert:
         if frame.empty:
             return result
         self._load_stage(conn, frame)
-        q = lambda n: self._q(conn, n)  # noqa: E731
+
+        def q(name: str) -> str:
+            return self._q(conn, name)
+
         t, s, k = q(self.table.name), self.stage.name, q(self.key)
         for col, ref_table, ref_key in self.required_refs:
             missing_sql = (
@@ -177,7 +180,7 @@ class StagedUpsert:
         conn.execute(
             text(
                 f"INSERT INTO {t} ({', '.join(q(c) for c in insert_cols)}) "
-                f"SELECT {', '.join(select_cols)} FROM {s} WHERE true "
+                f"SELECT {', '.join(select_cols)} FROM {s} WHERE true ORDER BY {s}.{k} "
                 f"ON CONFLICT ({k}) DO UPDATE SET {', '.join(sets)} WHERE {' OR '.join(when) or 'false'}"
             ),
             {"now": now, "no": False},

@@ -99,9 +99,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("last_used_at", sa.DateTime(), nullable=True),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_api_keys_user_id_users"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_keys_user_id_users"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
     )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
@@ -161,9 +159,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=32), nullable=True),
         sa.Column("author", sa.String(length=32), nullable=True),
         sa.Column("language", sa.String(length=32), nullable=True),
-        sa.Column(
-            "ingested_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
-        ),
+        sa.Column("ingested_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("updated_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.customer_id"], name=op.f("fk_interactions_customer_id_customers")
@@ -174,7 +170,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_interactions_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_interactions_created_at"), ["created_at"], unique=False)
         batch_op.create_index("ix_interactions_customer_created", ["customer_id", "created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_interactions_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_interactions_order_id"), ["order_id"], unique=False)
 
     op.create_table(
@@ -328,9 +323,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_label_corrections")),
     )
     with op.batch_alter_table("label_corrections", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_label_corrections_interaction_id"), ["interaction_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_label_corrections_interaction_id"), ["interaction_id"], unique=False)
 
     op.create_table(
         "notifications",
@@ -354,9 +347,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_notifications_next_attempt_at"), ["next_attempt_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_notifications_next_attempt_at"), ["next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notifications_status"), ["status"], unique=False)
 
     op.create_table(
@@ -443,7 +434,6 @@ def downgrade() -> None:
     op.drop_table("orders")
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_interactions_order_id"))
-        batch_op.drop_index(batch_op.f("ix_interactions_customer_id"))
         batch_op.drop_index("ix_interactions_customer_created")
         batch_op.drop_index(batch_op.f("ix_interactions_created_at"))
         batch_op.drop_index(batch_op.f("ix_interactions_case_id"))

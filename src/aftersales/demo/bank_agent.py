@@ -1,0 +1,101 @@
+"""Agent (客服) reply phrase banks, Chinese and English, so threads show both sides of a synthetic case."""
+
+from __future__ import annotations
+
+from aftersales.vocab import Reason
+
+R = Reason
+AGENTS_ZH: tuple[str, ...] = ("小美", "小雨", "阿杰", "小七", "安安", "小林", "晴天", "大白", "木木", "小北")
+AGENTS_EN: tuple[str, ...] = ("Amy", "Jack", "Lily", "Kevin", "Nora", "Ben")
+
+ZH: dict[str, tuple[str, ...]] = {
+    "greet": ("亲，您好", "您好", "亲爱的顾客您好", "您好，这里是演示商户售后", "在的亲",
+              "您好，我是客服{agent}", "亲亲",
+              "您好，感谢您的耐心等待"),
+    "empathy_explicit": ("非常抱歉给您带来不好的体验", "理解您的心情", "给您添麻烦了，实在抱歉",
+                         "抱歉让您久等了",
+                         "收到您的反馈了", "非常理解您的感受"),
+    "empathy_intent": ("真的非常抱歉，您的问题我已经升级给主管处理", "非常理解您的着急，我们一定负责到底",
+                       "让您多次联系实在是我们的失职", "您的情况我已经标记为加急"),
+    "empathy_formal": ("对此我们深表歉意，已由投诉专员专门跟进", "非常抱歉，您的投诉我们已经收到并高度重视",
+                       "您反映的问题公司非常重视，主管会亲自给您回电"),
+    "timeline": ("预计1-3个工作日内处理完成", "24小时内给您答复", "退款审核通过后会原路退回",
+                 "今天之内给您回电",
+                 "48小时内安排上门取件", "快递员会在明天联系您"),
+    "resolution_refund": ("您的退款{m}元已原路退回，请注意查收", "退款{m}元已到账，给您带来不便再次致歉",
+                          "已为您退款{m}元，预计1-3个工作日到账", "退款已处理完毕，如还有疑问随时联系我们"),
+    "resolution_other": ("换货商品已发出，新单号已更新在订单里", "新的{p}已经寄出，请注意查收",
+                         "问题已处理完毕，如还有疑问随时联系我们",
+                         "补发的包裹已经发出，请留意物流信息"),
+    "curt": ("按规定这个不能退", "这个属于人为损坏，不在售后范围", "请您耐心等待",
+             "系统显示正常，我们这边没办法",
+             "已经给您反馈了，等通知吧", "这个要找快递公司", "超过时效了，无法处理", "我们这边只能这样处理"),
+    "close": ("还有其他问题随时找我哦", "祝您生活愉快", "感谢您的理解与支持", "有任何问题随时联系",
+              "感谢您的反馈", ""),
+    "sign": ("——客服{agent}", "【演示商户售后】", "", "", "客服{agent}为您服务"),
+    "logistics_answer": ("已经发货了，单号在订单详情里可以看到", "一般下单后48小时内发货哦",
+                         "可以的，已帮您备注",
+                         "默认发中通，需要顺丰可以补运费", "已为您修改地址"),
+    "usage_answer": ("可以参考商品详情页的使用视频", "已把图文教程发给您了", "可以的，放心使用",
+                     "保修期是一年哦",
+                     "建议第一次使用前先清洗一遍"),
+    "thanks_answer": ("感谢您的支持，我们会继续努力", "谢谢亲的认可，期待再次光临", "看到您满意我们也很开心",
+                      "感谢您的好评"),
+}  # fmt: skip
+ZH_ACTION: dict[Reason, tuple[str, ...]] = {
+    R.QUALITY_DEFECT: ("麻烦您拍一下问题部位的照片或视频发给我们", "已为您登记质量问题，支持免费退换",
+                       "我们会安排上门取件检测"),
+    R.DAMAGED_IN_TRANSIT: ("请提供外包装和商品破损的照片，我们马上为您补发",
+                           "破损问题我们会和物流方核实，先为您处理退款"),
+    R.WRONG_ITEM: ("核实是仓库发错了，马上给您补发正确的商品", "错发的商品寄回运费由我们承担"),
+    R.MISSING_PARTS: ("马上为您补发缺少的配件", "已登记少件，补发的包裹明天发出"),
+    R.NOT_AS_DESCRIBED: ("已反馈给商品部核实页面描述", "支持退货，运费由我们承担"),
+    R.SIZE_FIT: ("可以为您换码，请在订单页申请换货", "建议参考详情页尺码表换大一码",
+                 "换货来回运费由我们承担"),
+    R.LOGISTICS_DELAY: ("已帮您联系快递催件", "已提交物流工单核查", "包裹异常我们会先给您补发"),
+    R.HARD_TO_USE: ("给您发一份图文教程，按步骤操作就可以", "您可以看一下知识库里的使用指南",
+                    "我来一步步教您操作"),
+    R.CHANGED_MIND: ("支持七天无理由退货，请在订单页提交申请", "商品不影响二次销售的话可以直接退"),
+    R.PRICE: ("已为您申请价保，差价会退回", "价保时效内可以为您补差价"),
+    R.COUNTERFEIT: ("我们所有商品均为正品，可提供授权和进货凭证", "如您仍有疑虑，支持退货并承担运费"),
+    R.SERVICE_ATTITUDE: ("对之前的服务我们深表歉意，会对相关同事进行培训", "已记录您的意见，主管会跟进"),
+    R.OTHER: ("已为您登记，会尽快处理", "已转给相关同事处理"),
+}  # fmt: skip
+
+EN: dict[str, tuple[str, ...]] = {
+    "greet": ("Hi,", "Hello,", "Dear customer,", "Hi there, this is {agent} from Demo Merchant support."),
+    "empathy_explicit": ("Sorry for the trouble.", "I understand how frustrating this is.",
+                         "Thanks for letting us know."),
+    "empathy_intent": ("I'm very sorry, I've escalated your case to my supervisor.",
+                       "We'll make sure this gets fixed."),
+    "empathy_formal": ("We sincerely apologise; a complaints specialist is now handling your case.",),
+    "timeline": ("We'll get back to you within 24 hours.", "This usually takes 1–3 business days.",
+                 "The refund goes back to your original payment method."),
+    "resolution_refund": ("Your refund of {m} yuan has been issued.",
+                          "We've refunded {m} yuan to your original payment method."),
+    "resolution_other": ("Your replacement has shipped.", "All done on our side.",
+                         "The new {p} is on its way."),
+    "curt": ("Please wait.", "That's our policy.", "We can't do anything about it."),
+    "close": ("Let us know if there's anything else.", "Have a nice day.", "Thanks for your patience.", ""),
+    "sign": ("- {agent}", "Demo Merchant Support", ""),
+    "logistics_answer": ("It has shipped, the tracking number is in your order.",
+                         "Orders ship within 48 hours."),
+    "usage_answer": ("There's a how-to video on the product page.", "I've sent you the guide.",
+                     "Warranty is one year."),
+    "thanks_answer": ("Thanks for your kind words!", "Glad you like it!"),
+}  # fmt: skip
+EN_ACTION: dict[Reason, tuple[str, ...]] = {
+    R.QUALITY_DEFECT: ("Could you send us a photo or video of the defect?", "We'll arrange a free pickup."),
+    R.DAMAGED_IN_TRANSIT: ("Please send photos of the box and the item, we'll ship a replacement.",),
+    R.WRONG_ITEM: ("Our warehouse made a mistake, the correct item ships today.",),
+    R.MISSING_PARTS: ("We'll send the missing parts right away.",),
+    R.NOT_AS_DESCRIBED: ("You can return it free of charge.",),
+    R.SIZE_FIT: ("You can request an exchange from the order page.",),
+    R.LOGISTICS_DELAY: ("I've asked the courier to check on your parcel.",),
+    R.HARD_TO_USE: ("Here's a step-by-step guide.", "Our knowledge base has a setup guide for this."),
+    R.CHANGED_MIND: ("7-day no-reason returns are supported.",),
+    R.PRICE: ("I've applied price protection; the difference will be refunded.",),
+    R.COUNTERFEIT: ("All our products are genuine; we can share proof of authorisation.",),
+    R.SERVICE_ATTITUDE: ("We apologise for the earlier service; feedback passed to the team lead.",),
+    R.OTHER: ("I've logged your request.",),
+}  # fmt: skip
