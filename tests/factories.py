@@ -58,3 +58,23 @@ ORDERS = [
     ["O2", "C2", "2025/1/3 11:00", "SKU-2", "服装", "￥88", "华南"],
     ["O3", "C3", "2025年1月4日", "SKU-2", "服装", "1,288.00", "华北"],
 ]
+
+
+# DESIGN.md §5: the fields every Analysis (and every `aftersales analyze --format jsonl` line) carries at least.
+ANALYSIS_FIELDS = frozenset(
+    {
+        "polarity",
+        "polarity_score",
+        "emotion",
+        "emotion_scores",
+        "intensity",
+        "stage",
+        "reasons",
+        "reason_scores",
+        "primary_reason",
+        "problem_type",
+        "evidence",
+        "language",
+        "model_version",
+    }
+)

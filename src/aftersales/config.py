@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(
         default=50_000, ge=100, le=1_000_000, description="Rows per ingest transaction (one committed batch)."
     )
+    model_dir: Path | None = Field(
+        default=None,
+        description="Folder of trained analysis models (`aftersales train --out DIR`); default: the shipped models.",
+    )
     auto_migrate: bool = Field(
         default=True,
         description="Apply Alembic migrations automatically when the database is empty or behind.",

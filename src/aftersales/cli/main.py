@@ -132,5 +132,12 @@ from aftersales.cli import demo as _demo  # noqa: E402
 app.command("demo")(_demo.demo)
 
 
+from aftersales.cli import nlp as _nlp  # noqa: E402
+
+app.command("analyze")(_nlp.analyze)
+app.command("eval")(_nlp.evaluate)
+app.command("train")(_nlp.train)
+app.add_typer(_nlp.feedback_app, name="feedback")
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,135 @@
+"""Analyzer quality and speed, measured in one run against snownlp and cnsenti on the same texts (JSON out).
+
+Quality: the held-out metrics recorded when the shipped models were trained (models/artefacts/metrics.json), plus
+polarity accuracy of every system on the same de-duplicated held-out sample of online_shopping_10_cats.
+Speed: texts/s in batches of 1024 and single-text latency p50/p99, medians over --repeat runs.
+Usage: python benchmarks/nlp.py [--n 2000] [--repeat 3]   (needs ../shared/data and the `bench` extra)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _throughput(fn: Callable[[Sequence[str]], object], texts: Sequence[str], repeat: int, batch: int = 1024) -> float:
+    """Median texts/s over `repeat` passes, in batches."""
+    rates = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            fn(texts[i : i + batch])
+        rates.append(len(texts) / (time.perf_counter() - start))
+    return round(statistics.median(rates), 1)
+
+
+def _latency(fn: Callable[[str], object], texts: Sequence[str]) -> dict[str, float]:
+    """Single-text latency percentiles in milliseconds."""
+    times = []
+    for t in texts:
+        start = time.perf_counter()
+        fn(t)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": round(float(np.percentile(times, 50)), 3), "p99_ms": round(float(np.percentile(times, 99)), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="held-out texts to use")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    from aftersales.nlp import datasets as ds
+    from aftersales.nlp.analyzer import Analyzer
+    from aftersales.nlp.models import ARTEFACTS
+    from aftersales.nlp.train import SPLIT_SEED, TEST_SIZE
+
+    _, test = ds.dedup_split(ds.online_shopping_10_cats(), TEST_SIZE, SPLIT_SEED)
+    sample = test.sample(n=min(args.n, len(test)), random_state=7)
+    texts = [str(t) for t in sample["text"]]
+    truth = [str(p) for p in sample["polarity"]]
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    analyzer = Analyzer.default()
+    analyzer.analyze("预热")
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def ours_pol(batch: Sequence[str]) -> list[str]:
+        return [a.polarity for a in analyzer.analyze_batch(batch)]
+
+    systems: dict[str, dict[str, Any]] = {}
+    pred = ours_pol(texts)
+    decided = [(p, t) for p, t in zip(pred, truth, strict=True) if p != "neutral"]
+    systems["aftersales"] = {
+        "polarity_accuracy_binary": round(float(np.mean([p == t for p, t in zip(pred, truth, strict=True)])), 4),
+        "neutral_share": round(1 - len(decided) / len(pred), 4),
+        "texts_per_s_batch1024": _throughput(analyzer.analyze_batch, texts, args.repeat),
+        **_latency(analyzer.analyze, texts[:500]),
+        "loaded_rss_mb": round(rss1, 1),
+        "model_load_rss_delta_mb": round(rss1 - rss0, 1),
+    }
+    try:
+        from snownlp import SnowNLP
+
+        def snow(batch: Sequence[str]) -> list[str]:
+            return ["positive" if SnowNLP(t).sentiments >= 0.5 else "negative" for t in batch]
+
+        few = texts[: max(200, len(texts) // 10)]
+        systems["snownlp"] = {
+            "polarity_accuracy_binary": round(
+                float(np.mean([p == t for p, t in zip(snow(texts), truth, strict=True)])), 4
+            ),
+            "texts_per_s_batch1024": _throughput(snow, few, 1),
+            **_latency(lambda t: SnowNLP(t).sentiments, few[:200]),
+        }
+    except ImportError:
+        systems["snownlp"] = {"skipped": "pip install snownlp (the `bench` extra)"}
+    try:
+        from cnsenti import Sentiment
+
+        senti = Sentiment()
+
+        def cn(batch: Sequence[str]) -> list[str]:
+            out = []
+            for t in batch:
+                c = senti.sentiment_count(t)
+                out.append("positive" if c["pos"] >= c["neg"] else "negative")
+            return out
+
+        few = texts[: max(200, len(texts) // 10)]
+        systems["cnsenti"] = {
+            "polarity_accuracy_binary": round(
+                float(np.mean([p == t for p, t in zip(cn(texts), truth, strict=True)])), 4
+            ),
+            "texts_per_s_batch1024": _throughput(cn, few, 1),
+            **_latency(senti.sentiment_count, few[:200]),
+        }
+    except ImportError:
+        systems["cnsenti"] = {"skipped": "pip install cnsenti (the `bench` extra)"}
+    ours = systems["aftersales"]["texts_per_s_batch1024"]
+    for name in ("snownlp", "cnsenti"):
+        if "texts_per_s_batch1024" in systems[name]:
+            systems["aftersales"][f"speedup_vs_{name}"] = round(ours / systems[name]["texts_per_s_batch1024"], 1)
+    metrics_path = ARTEFACTS / "metrics.json"
+    shipped = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
+    result = {
+        "benchmark": "nlp_analyzer",
+        "texts": len(texts),
+        "median_chars": int(np.median([len(t) for t in texts])),
+        "cpus": os.cpu_count(),
+        "systems": systems,
+        "held_out_targets": shipped.get("targets"),
+        "combined_cs_labels_test": shipped.get("combined"),
+        "targets": {"texts_per_s": 2000, "speedup_vs_snownlp": 20, "p99_ms": 10, "loaded_rss_mb": 600},
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`aftersales analyze | eval | train | feedback`: the message-analysis engine from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aftersales.cli.common import console, domain_errors, print_json, settings_for
+
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (overrides AFTERSALES_HOME).")]
+feedback_app = typer.Typer(help="Human corrections of analysis labels (folded in by `train --with-feedback`).")
+
+
+def analyze(
+    texts: Annotated[list[str] | None, typer.Argument(help="Messages to analyse (or use --input).")] = None,
+    input_: Annotated[
+        Path | None, typer.Option("--input", help="JSONL, CSV/TSV or .txt (one message per line).")
+    ] = None,
+    text_field: Annotated[str, typer.Option(help="Field holding the message text.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help="table, json or jsonl.")] = "table",
+    home: HomeOpt = None,
+) -> None:
+    """Analyse messages: polarity, emotion, intensity, complaint stage, reasons, problem type, with evidence."""
+    if fmt not in ("table", "json", "jsonl"):
+        raise typer.BadParameter("--format must be table, json or jsonl")
+    from aftersales.services import nlp as svc
+
+    with domain_errors():
+        settings = settings_for(home)
+        if input_ is not None:
+            records = svc.read_records(input_, text_field)
+        elif texts:
+            records = iter({text_field: t} for t in texts)
+        elif not sys.stdin.isatty():
+            records = ({text_field: line.rstrip("\n")} for line in sys.stdin if line.strip())
+        else:
+            raise typer.BadParameter("give TEXT arguments, --input FILE, or pipe messages on stdin")
+        results = svc.analyze_records(records, text_field, settings)
+        if fmt == "jsonl":
+            for row in results:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            return
+        rows = list(results)
+    if fmt == "json":
+        print_json(rows)
+        return
+    console.print(_table(rows, text_field))
+
+
+def _table(rows: list[dict[str, Any]], text_field: str) -> Table:
+    table = Table(title="analysis", show_lines=True)
+    for col in ("text", "polarity", "emotion", "intensity", "stage", "reasons", "problem", "evidence"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        evidence = "; ".join(f"{k}: " + ", ".join(e["text"] for e in v) for k, v in r["evidence"].items() if v)
+        table.add_row(
+            str(r.get(text_field, ""))[:80],
+            f"{r['polarity']} ({r['polarity_score']:+.2f})",
+            f"{r['emotion']} {r['emotion_scores'][r['emotion']]:.2f}",
+            str(r["intensity"]),
+            r["stage"],
+            ", ".join(r["reasons"]) or "-",
+            r["problem_type"],
+            evidence or "-",
+        )
+    return table
+
+
+def evaluate(
+    task: Annotated[str, typer.Option(help="polarity, emotion, stage or reason.")],
+    file: Annotated[Path | None, typer.Argument(help="JSONL or CSV with the text and a gold label per record.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="A held-out split instead of FILE, e.g. cs_test, chnsenticorp_htl.")
+    ] = None,
+    text_field: Annotated[str, typer.Option(help="Field holding the text.")] = "text",
+    label_field: Annotated[str | None, typer.Option(help="Gold label field (default: the task's field).")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Score the analyzer against gold labels: accuracy, macro-F1, per-label P/R/F1, confusion, calibration (JSON)."""
+    from aftersales.services import nlp as svc
+
+    with domain_errors():
+        print_json(svc.evaluate_file(file, task, text_field, label_field, settings_for(home), dataset))
+
+
+def train(
+    out: Annotated[Path, typer.Option(help="Where to write the models (use it as AFTERSALES_MODEL_DIR).")],
+    with_feedback: Annotated[bool, typer.Option(help="Fold in the corrections stored in the database.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Reproduce every shipped model from ../shared/data and data/labels (optionally with agents' corrections)."""
+    from aftersales.services import nlp as svc
+
+    with domain_errors():
+        metrics = svc.train(out, with_feedback, settings_for(home))
+    print_json({"out": str(out), "targets": metrics.get("targets"), "combined": metrics.get("combined")})
+
+
+@feedback_app.command("add")
+def feedback_add(
+    interaction_id: Annotated[str, typer.Argument(help="The message whose label is corrected.")],
+    task: Annotated[str, typer.Option(help="polarity, emotion, intensity, stage, reasons, primary_reason …")],
+    value: Annotated[str, typer.Option(help="The correct value (reasons: comma-separated codes).")],
+    by: Annotated[str, typer.Option(help="Who corrected it.")],
+    home: HomeOpt = None,
+) -> None:
+    """Record a human correction of one label of one message."""
+    from aftersales.services import nlp as svc
+
+    parsed: Any = [v.strip() for v in value.split(",") if v.strip()] if task == "reasons" else value
+    with domain_errors():
+        ident = svc.record_correction(task, parsed, by, interaction_id=interaction_id, settings=settings_for(home))
+    console.print(f"correction {ident} recorded")

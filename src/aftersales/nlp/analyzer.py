@@ -1,0 +1,267 @@
+"""Analyzer: one customer message in, one explainable `Analysis` out (DESIGN.md §5), fast enough for every message.
+
+Per batch: normalise once, run the rule layer, hash n-grams once per featuriser configuration, score every model
+with a sparse dot product, then combine (nlp.combine) into calibrated labels with evidence mapped to the original text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aftersales.nlp import combine as cb
+from aftersales.nlp.models import ARTEFACTS, HashedLinearClassifier, load_shipped
+from aftersales.nlp.normalise import Normalised, normalise
+from aftersales.nlp.pii import mask_pii
+from aftersales.nlp.rules import RuleLayer, RuleSignals
+from aftersales.nlp.types import Analysis, Evidence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TASKS = ("polarity", "emotion", "stage", "reasons")
+MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
+_EVIDENCE_LIMIT = 6
+
+# Default problem type per reason (seed 002: technical → high, service → medium, other → low); policy may override.
+PROBLEM_TYPE: dict[str, str] = {
+    "quality_defect": "technical",
+    "hard_to_use": "technical",
+    "counterfeit": "technical",
+    "not_as_described": "technical",
+    "service_attitude": "service",
+    "wrong_item": "service",
+    "missing_parts": "service",
+    "logistics_delay": "other",
+    "damaged_in_transit": "other",
+    "size_fit": "other",
+    "changed_mind": "other",
+    "price": "other",
+    "other": "other",
+}
+_PROBLEM_RANK = {"technical": 0, "service": 1, "other": 2}
+
+
+def problem_type_for(reasons: Sequence[str]) -> str:
+    """The most serious problem type among the reasons (technical > service > other); 'other' without reasons."""
+    types = [PROBLEM_TYPE.get(r, "other") for r in reasons]
+    return min(types, key=_PROBLEM_RANK.__getitem__) if types else "other"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scored batch before the decision: normalised texts, rule signals, model probabilities per task."""
+
+    norms: list[Normalised]
+    signals: list[RuleSignals]
+    probs: dict[str, np.ndarray]
+
+
+class Analyzer:
+    """Combines the shipped statistical models with the lexicon/rule layer; thread-safe after construction."""
+
+    def __init__(
+        self,
+        models: dict[str, Any],
+        rules: RuleLayer | None = None,
+        params: cb.CombinerParams | None = None,
+    ) -> None:
+        missing = [t for t in TASKS if t not in models]
+        if missing:
+            raise ValueError(f"Analyzer needs a model for every task; missing: {missing}")
+        self.models = models
+        self.rules = rules or RuleLayer()
+        self.params = params or cb.CombinerParams()
+        self.version = "+".join(f"{t}:{models[t].version}" for t in TASKS)
+        # Models sharing a featuriser configuration share one hashing pass.
+        self._groups: dict[tuple[tuple[str, Any], ...], list[str]] = {}
+        self._other: list[str] = []  # tasks served by another Classifier (e.g. the transformers backend)
+        for task in TASKS:
+            if isinstance(models[task], HashedLinearClassifier):
+                key = tuple(sorted(models[task].featurizer.config.items()))
+                self._groups.setdefault(key, []).append(task)
+            else:
+                self._other.append(task)
+        self._emotion_order = self._order(models["emotion"], cb.EMOTIONS)
+        self._stage_order = self._order(models["stage"], cb.STAGES)
+        self._reason_order = self._order(models["reasons"], cb.REASONS, allow_missing=True)
+
+    @staticmethod
+    def _order(model: Any, codes: list[str], allow_missing: bool = False) -> list[int]:
+        """Column of each vocabulary code in the model's label order (-1 where the model lacks it)."""
+        idx = [model.labels.index(c) if c in model.labels else -1 for c in codes]
+        if not allow_missing and -1 in idx:
+            lacking = [c for c, i in zip(codes, idx, strict=True) if i < 0]
+            raise ValueError(f"{model.task} model lacks labels {lacking}")
+        return idx
+
+    @classmethod
+    def default(cls) -> Analyzer:
+        """The shipped models and combiner (loaded once per process)."""
+        return _default_analyzer()
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> Analyzer:
+        """Models and combiner from a training output folder (`aftersales train --out DIR`)."""
+        models: dict[str, Any] = {}
+        for task in TASKS:
+            if (directory / task / "config.json").exists():  # a local fine-tuned transformers model for this task
+                from aftersales.nlp.models.transformers_backend import TransformersClassifier
+
+                models[task] = TransformersClassifier(task, directory / task)
+            else:
+                models[task] = load_shipped(task, directory if (directory / f"{task}.npz").exists() else ARTEFACTS)
+        return cls(models, params=cb.CombinerParams.load(directory / "combiner.json"))
+
+    # ----------------------------------------------------------------------------------------------------------
+    def model_probabilities(self, norms: Sequence[Normalised]) -> dict[str, np.ndarray]:
+        """Calibrated probabilities of every model, columns in each model's label order."""
+        out: dict[str, np.ndarray] = {}
+        texts = [n.text[:MAX_CHARS] for n in norms]
+        for tasks in self._groups.values():
+            feats = self.models[tasks[0]].featurizer.transform(texts)
+            for task in tasks:
+                out[task] = self.models[task].proba_from_features(feats)
+        for task in self._other:
+            model = self.models[task]
+            preds = model.predict(texts)
+            out[task] = np.array([[p.scores.get(label, 0.0) for label in model.labels] for p in preds], np.float32)
+        return out
+
+    def analyze(self, text: str) -> Analysis:
+        """Analyse one message."""
+        return self.analyze_batch([text])[0]
+
+    def analyze_batch(self, texts: Iterable[str], batch_size: int = 1024) -> list[Analysis]:
+        """Analyse many messages, vectorised per batch."""
+        items = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
+        out: list[Analysis] = []
+        for start in range(0, len(items), batch_size):
+            out.extend(self._batch(items[start : start + batch_size]))
+        return out
+
+    def analyze_frame(self, frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
+        """A copy of `frame` with the Analysis fields added as columns (JSON-like fields as Python objects)."""
+        import pandas as pd
+
+        if text_col not in frame.columns:
+            raise KeyError(f"column {text_col!r} not in frame; columns: {list(frame.columns)}")
+        results = self.analyze_batch(frame[text_col].tolist())
+        fields = pd.DataFrame([r.to_dict() for r in results], index=frame.index)
+        return pd.concat([frame, fields.drop(columns=[c for c in fields.columns if c in frame.columns])], axis=1)
+
+    # ----------------------------------------------------------------------------------------------------------
+    def _batch(self, texts: list[str]) -> list[Analysis]:
+        return self.decide(self.prepare(texts))
+
+    def prepare(self, texts: Sequence[str]) -> Prepared:
+        """Everything the decision needs: normalised texts, rule signals and model probabilities."""
+        norms = [normalise(t) for t in texts]
+        return Prepared(norms, self.rules.signals_batch(norms), self.model_probabilities(norms))
+
+    def decide(self, prep: Prepared, params: cb.CombinerParams | None = None) -> list[Analysis]:
+        """Combine prepared signals into Analyses (also used to fit the combiner on out-of-fold probabilities)."""
+        p = params or self.params
+        norms, signals, probs = prep.norms, prep.signals, prep.probs
+        n = len(norms)
+        emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
+        emo_rule = np.array([[s.emotion.get(c, 0.0) for c in cb.EMOTIONS] for s in signals]).reshape(n, -1)
+        emotion_p = cb.combine_emotion(emo_model, emo_rule, p)
+        stage_model = probs["stage"][:, self._stage_order].astype(np.float64)
+        stage_rule = np.array([[s.stage.get(c, 0.0) for c in cb.STAGES] for s in signals]).reshape(n, -1)
+        floors = [cb.STAGES.index(s.stage_floor) if s.stage_floor in cb.STAGES else 0 for s in signals]
+        stage_p, stage_idx = cb.combine_stage(stage_model, stage_rule, floors, p)
+        reason_model = np.stack(
+            [probs["reasons"][:, i] if i >= 0 else np.zeros(n) for i in self._reason_order], axis=1
+        ).astype(np.float64)
+        reason_rule = np.array([[s.reasons.get(c, 0.0) for c in cb.REASONS] for s in signals]).reshape(n, -1)
+        reason_p = cb.combine_reasons(reason_model, reason_rule, p)
+        thresholds = self._reason_thresholds()
+        pol_model = self.models["polarity"]
+        p_pos = probs["polarity"][:, pol_model.labels.index("positive")].astype(np.float64)
+        chinese = np.array([1.0 if n.language in ("zh", "mixed") else 0.0 for n in norms])
+        pol_score = cb.polarity_score(p_pos, np.array([s.polarity for s in signals]), emotion_p, p, chinese)
+        return [
+            self._one(
+                norm, sig, emotion_p[i], stage_p[i], stage_idx[i], reason_p[i], thresholds, float(pol_score[i]), p
+            )
+            for i, (norm, sig) in enumerate(zip(norms, signals, strict=True))
+        ]
+
+    def _reason_thresholds(self) -> np.ndarray:
+        model = self.models["reasons"]
+        return np.array([float(model.thresholds[i]) if i >= 0 else 0.5 for i in self._reason_order])
+
+    def _one(
+        self,
+        norm: Normalised,
+        sig: RuleSignals,
+        emotion_p: np.ndarray,
+        stage_p: np.ndarray,
+        stage_idx: int,
+        reason_p: np.ndarray,
+        thresholds: np.ndarray,
+        pol_score: float,
+        p: cb.CombinerParams,
+    ) -> Analysis:
+        if not norm.text.strip():  # nothing to read: a calm, empty analysis rather than a guess
+            pol_score, emotion_p, stage_idx = 0.0, np.eye(len(cb.EMOTIONS))[cb.EMOTIONS.index("neutral")], 0
+            stage_p, reason_p = np.eye(len(cb.STAGES))[0], np.zeros(len(cb.REASONS))
+        polarity = cb.polarity_label(pol_score, p)
+        emotion_scores = {c: round(float(v), 4) for c, v in zip(cb.EMOTIONS, emotion_p, strict=True)}
+        allowed = _emotions_for(polarity)
+        emotion = max(allowed, key=lambda c: emotion_scores[c])
+        chosen = [c for c, v, t in zip(cb.REASONS, reason_p, thresholds, strict=True) if v >= t and c != "other"]
+        if polarity == "positive" and sig.stage_floor == "none":
+            chosen = [c for c in chosen if reason_p[cb.REASONS.index(c)] >= 0.8]  # praise rarely carries reasons
+        chosen.sort(key=lambda c: -reason_p[cb.REASONS.index(c)])
+        stage = cb.STAGES[stage_idx]
+        if polarity == "positive" and stage_idx >= 2 and sig.stage_floor in ("none", "latent"):
+            stage = "latent" if chosen else "none"
+        if polarity == "negative" and stage == "none":
+            stage = "explicit" if chosen else "latent"
+        intensity = cb.intensity_level(sig.intensity, float(emotion_p.max()), emotion, p)
+        evidence: dict[str, tuple[Evidence, ...]] = {}
+        for key in ("polarity", f"emotion:{emotion}", f"stage:{stage}", "intensity", *[f"reason:{c}" for c in chosen]):
+            spans = sig.evidence.get(key, ())
+            if spans:
+                evidence[key.split(":")[0] if key.startswith(("emotion:", "stage:")) else key] = tuple(
+                    sorted(spans, key=lambda e: -e.weight)[:_EVIDENCE_LIMIT]
+                )
+        masked = mask_pii(norm.original)
+        return Analysis(
+            polarity=polarity,
+            polarity_score=round(pol_score, 4),
+            emotion=emotion,
+            emotion_scores=emotion_scores,
+            intensity=intensity,
+            stage=stage,
+            stage_scores={c: round(float(v), 4) for c, v in zip(cb.STAGES, stage_p, strict=True)},
+            reasons=tuple(chosen),
+            reason_scores={c: round(float(v), 4) for c, v in zip(cb.REASONS, reason_p, strict=True)},
+            primary_reason=chosen[0] if chosen else "none",
+            problem_type=problem_type_for(chosen),
+            evidence=evidence,
+            language=str(norm.language),
+            model_version=self.version,
+            pii=tuple({"kind": str(s.kind), "start": s.start, "end": s.end} for s in masked.spans),
+        )
+
+
+def _emotions_for(polarity: str) -> list[str]:
+    """Emotions consistent with the overall polarity (an angry message is never 'satisfied')."""
+    if polarity == "positive":
+        return [*cb.POSITIVE_EMOTIONS, "neutral"]
+    if polarity == "negative":
+        return [*cb.NEGATIVE_EMOTIONS]
+    return ["neutral", "anxiety", "satisfaction", "gratitude", "relief", "dissatisfaction"]
+
+
+@lru_cache(maxsize=1)
+def _default_analyzer() -> Analyzer:
+    return Analyzer.from_directory(ARTEFACTS)

@@ -1,0 +1,178 @@
+"""Fit the Analyzer's combiner (nlp.combine) on out-of-fold predictions and score the whole Analyzer on held-out data.
+
+`train_analyzer(out)` = `nlp.train.train_all` (the four models) + this: K-fold models on the customer-service training
+labels give honest probabilities for texts the fold model never saw; a small grid search picks the rule weights,
+temperature, thresholds and cuts that maximise the held-out-free objective; then the complete Analyzer is scored on
+the fixed cs_labels test split, which no step has touched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aftersales.nlp import evaluate as ev
+from aftersales.nlp import train as tr
+from aftersales.nlp.analyzer import Analyzer, Prepared
+from aftersales.nlp.combine import CombinerParams
+from aftersales.nlp.models import load_shipped
+from aftersales.nlp.types import Analysis
+from aftersales.vocab import Emotion, Reason, Stage
+
+FOLDS = 5
+
+
+def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None) -> Prepared:
+    """Prepared cs_train batch whose emotion/stage/reason probabilities come from models that never saw the text."""
+    cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
+    texts = [str(t) for t in cs["text"]]
+    prep = analyzer.prepare(texts)
+    fold = np.arange(len(cs)) % FOLDS
+    rng = np.random.default_rng(20261125)
+    rng.shuffle(fold)
+    emo_all = splits["emotion_train"]
+    cs_keys = set(cs["key"]) if "key" in cs else set()
+    probs = {k: v.copy() for k, v in prep.probs.items()}
+    for k in range(FOLDS):
+        train, hold = cs[fold != k], cs[fold == k]
+        hold_idx = np.flatnonzero(fold == k)
+        hold_texts = [str(t) for t in hold["text"]]
+        stage = tr._new("stage", Stage.codes()).fit(list(train["text"]), list(train["stage"]), **tr._fit_opts("stage"))
+        reasons = tr._new("reasons", Reason.codes(), multilabel=True).fit(
+            list(train["text"]), [list(r) for r in train["reasons"]], **tr._fit_opts("reasons")
+        )
+        held_keys = set(hold["key"]) if "key" in hold else set()
+        emo_train = emo_all[~emo_all["key"].isin(held_keys)] if held_keys else emo_all
+        emotion = tr._new("emotion", Emotion.codes()).fit(
+            list(emo_train["text"]), list(emo_train["emotion"]), tr._weights(emo_train), **tr._fit_opts("emotion")
+        )
+        for task, model in (("stage", stage), ("reasons", reasons), ("emotion", emotion)):
+            probs[task][hold_idx] = _aligned(
+                model.predict_proba(hold_texts), model.labels, analyzer.models[task].labels
+            )
+    del cs_keys
+    return Prepared(prep.norms, prep.signals, probs)
+
+
+def _aligned(proba: np.ndarray, labels: Sequence[str], target: Sequence[str]) -> np.ndarray:
+    """Columns reordered to the shipped model's label order."""
+    return proba[:, [list(labels).index(t) for t in target]]
+
+
+def score(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, float]:
+    """The customer-service metrics of the issue: emotion/stage macro-F1, reasons micro-F1, polarity, intensity."""
+    emo_labels = sorted(set(gold["emotion"]))
+    stage_labels = sorted(set(gold["stage"]))
+    return {
+        "emotion_macro_f1": ev.macro_f1(list(gold["emotion"]), [a.emotion for a in analyses], emo_labels),
+        "emotion_accuracy": ev.accuracy(list(gold["emotion"]), [a.emotion for a in analyses]),
+        "stage_macro_f1": ev.macro_f1(list(gold["stage"]), [a.stage for a in analyses], stage_labels),
+        "stage_accuracy": ev.accuracy(list(gold["stage"]), [a.stage for a in analyses]),
+        "reasons_micro_f1": ev.micro_f1(
+            [[r for r in rs if r != "other"] for rs in gold["reasons"]], [list(a.reasons) for a in analyses]
+        ),
+        "polarity_accuracy": ev.accuracy(list(gold["polarity"]), [a.polarity for a in analyses]),
+        "intensity_accuracy": ev.accuracy([str(i) for i in gold["intensity"]], [str(a.intensity) for a in analyses]),
+    }
+
+
+_GRID: dict[str, list[Any]] = {
+    "emotion_rule_weight": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+    "emotion_temperature": [1.0],
+    "polarity_rule_weight": [0.0, 0.25, 0.5, 1.0],
+    "polarity_emotion_weight": [0.0, 0.5, 1.0, 2.0],
+    "polarity_neutral_band": [0.05, 0.1, 0.2, 0.3],
+    "stage_rule_weight": [0.0, 0.25, 0.5, 1.0, 2.0, 3.0],
+    "use_stage_floor": [True, False],
+    "reason_rule_weight": [0.0, 0.5, 1.0, 1.5, 2.5, 3.5, 5.0],
+    "reason_bias": [-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0],
+    "intensity_cuts": [(a, b) for a in (0.6, 0.9, 1.2, 1.5, 1.8, 2.1) for b in (1.6, 2.0, 2.4, 2.8, 3.2, 3.6) if b > a],
+}
+# Coordinate ascent: each group of knobs is tuned for the metric it drives, the others held fixed.
+_STEPS: list[tuple[tuple[str, ...], Callable[[dict[str, float]], float]]] = [
+    (("emotion_rule_weight",), lambda m: m["emotion_macro_f1"]),
+    (
+        ("polarity_rule_weight", "polarity_emotion_weight", "polarity_neutral_band"),
+        lambda m: m["polarity_accuracy"] + 0.5 * m["emotion_macro_f1"],
+    ),
+    (("emotion_rule_weight",), lambda m: m["emotion_macro_f1"]),
+    (("stage_rule_weight", "use_stage_floor"), lambda m: m["stage_macro_f1"]),
+    (("reason_rule_weight", "reason_bias"), lambda m: m["reasons_micro_f1"]),
+    (("intensity_cuts",), lambda m: m["intensity_accuracy"]),
+]
+
+
+_BIASES = [-0.5, 0.0, 0.5, 1.0]
+_MIN_GAIN = 0.005  # a per-label offset must earn its keep: tiny classes make small gains noise
+
+
+def fit_combiner(analyzer: Analyzer, prep: Prepared, gold: pd.DataFrame) -> tuple[CombinerParams, dict[str, float]]:
+    """Coordinate-ascent grid search of the combiner knobs on out-of-fold predictions."""
+    params = CombinerParams()
+    best = score(analyzer.decide(prep, params), gold)
+    for names, objective in _STEPS:
+        best_value = objective(best)
+        for values in itertools.product(*[_GRID[n] for n in names]):
+            candidate = replace(params, **dict(zip(names, values, strict=True)))
+            metrics = score(analyzer.decide(prep, candidate), gold)
+            if objective(metrics) > best_value + 1e-9:
+                params, best, best_value = candidate, metrics, objective(metrics)
+    for _ in range(2):  # per-label offsets for macro-F1, two sweeps (labels interact through the softmax)
+        for attr, codes, metric in (
+            ("emotion_bias", Emotion.codes(), "emotion_macro_f1"),
+            ("stage_bias", Stage.codes(), "stage_macro_f1"),
+        ):
+            for code in codes:
+                for value in _BIASES:
+                    change: dict[str, Any] = {attr: {**getattr(params, attr), code: value}}
+                    candidate = replace(params, **change)
+                    metrics = score(analyzer.decide(prep, candidate), gold)
+                    if metrics[metric] > best[metric] + _MIN_GAIN:
+                        params, best = candidate, metrics
+    return params, best
+
+
+def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Train the models (nlp.train), fit the combiner out-of-fold, score the Analyzer on cs test, write everything."""
+    metrics = tr.train_all(out, feedback_rows)
+    splits = tr.load_splits()
+    feedback = None
+    if feedback_rows:
+        from aftersales.nlp import datasets as ds
+
+        feedback = ds.drop_keys(pd.DataFrame(feedback_rows).assign(source="feedback"), set(splits["cs_test"]["key"]))
+    analyzer = Analyzer({t: load_shipped(t, out) for t in ("polarity", "emotion", "stage", "reasons")})
+    gold_train = (
+        splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
+    )
+    params, oof_metrics = fit_combiner(analyzer, _oof(analyzer, splits, feedback), gold_train)
+    test = splits["cs_test"]
+    combined = score(Analyzer(analyzer.models, params=params).analyze_batch([str(t) for t in test["text"]]), test)
+    rules_only = score(
+        Analyzer(
+            analyzer.models, params=replace(params, emotion_rule_weight=10, stage_rule_weight=10, reason_rule_weight=10)
+        ).analyze_batch([str(t) for t in test["text"]]),
+        test,
+    )
+    params.metrics = {f"oof_{k}": round(v, 4) for k, v in oof_metrics.items()}
+    params.save(out / "combiner.json")
+    metrics["combined"] = {
+        "cs_labels_test": {k: round(v, 4) for k, v in combined.items()},
+        "cs_labels_test_rule_heavy": {k: round(v, 4) for k, v in rules_only.items()},
+        "cs_labels_train_oof": params.metrics,
+        "n_test": len(test),
+        "targets": {
+            "reasons_micro_f1": {"target": 0.80, "measured": round(combined["reasons_micro_f1"], 4)},
+            "emotion_macro_f1": {"target": 0.65, "measured": round(combined["emotion_macro_f1"], 4)},
+            "stage_macro_f1": {"target": 0.65, "measured": round(combined["stage_macro_f1"], 4)},
+        },
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return metrics

@@ -1,0 +1,114 @@
+"""Seedless hashed character n-grams, vectorised in numpy so a batch costs a few array passes, not a Python loop.
+
+Each text is framed as ``\\x02 text \\x03`` (so n-grams can say "at the start"/"at the end"); every n-gram of length
+``n_min..n_max`` is hashed with 64-bit FNV-1a over its code points (fixed constants, no salt: identical in every
+process) into ``2**bits`` buckets. A text's features are its n-gram occurrences, each worth ``1/sqrt(count)`` so a
+row has unit L2 norm when no n-gram repeats; repeats add up, like term frequency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Features", "HashingFeaturizer"]
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_START, _END = "\x02", "\x03"
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A batch of n-gram occurrences in CSR order: text i owns ``[indptr[i], indptr[i+1])``."""
+
+    indices: npt.NDArray[np.int64]  # hash bucket of each occurrence
+    values: npt.NDArray[np.float32]  # its weight in the row
+    indptr: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int32]  # start offset in the (lower-cased normalised) text; -1 = the start marker
+    lengths: npt.NDArray[np.int32]  # n-gram length in characters, markers included
+
+    @property
+    def n_rows(self) -> int:
+        """Number of texts in the batch."""
+        return len(self.indptr) - 1
+
+    def span(self, k: int, text_len: int) -> tuple[int, int]:
+        """Character span of occurrence ``k`` in its text, with the framing markers clipped off."""
+        start = int(self.starts[k])
+        return max(start, 0), min(start + int(self.lengths[k]), text_len)
+
+
+class HashingFeaturizer:
+    """Character n-grams hashed into ``2**bits`` buckets; pure and stateless, so it needs no fitting."""
+
+    def __init__(self, bits: int = 20, n_min: int = 1, n_max: int = 4) -> None:
+        if not 8 <= bits <= 26 or not 1 <= n_min <= n_max <= 8:
+            raise ValueError("bits must be in [8, 26] and 1 <= n_min <= n_max <= 8")
+        self.bits, self.n_min, self.n_max = bits, n_min, n_max
+
+    @property
+    def n_features(self) -> int:
+        """Size of the hashed feature space."""
+        return 1 << self.bits
+
+    @property
+    def config(self) -> dict[str, int]:
+        """JSON-ready parameters (saved with a model, so loading rebuilds the same featuriser)."""
+        return {"bits": self.bits, "n_min": self.n_min, "n_max": self.n_max}
+
+    @staticmethod
+    def prepare(text: str) -> str:
+        """Lower-case when that keeps every character in place (offsets must survive for evidence)."""
+        lowered = text.lower()
+        return lowered if len(lowered) == len(text) else text
+
+    def transform(self, texts: Sequence[str]) -> Features:
+        """Hash every n-gram of every (already normalised) text in one vectorised pass."""
+        framed = "".join(f"{_START}{self.prepare(t)}{_END}" for t in texts)
+        cps = np.frombuffer(framed.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        lens = np.fromiter((len(t) + 2 for t in texts), dtype=np.int64, count=len(texts))
+        doc_start = np.concatenate(([0], np.cumsum(lens)))
+        total = int(doc_start[-1])
+        doc_of = np.repeat(np.arange(len(texts), dtype=np.int64), lens)
+        room = doc_start[1:][doc_of] - np.arange(total, dtype=np.int64)  # characters left in the framed text
+        parts_idx, parts_pos, parts_len = [], [], []
+        h = np.full(total, _FNV_OFFSET, dtype=np.uint64)
+        for n in range(1, self.n_max + 1):
+            shifted = np.zeros(total, dtype=np.uint64)
+            if n <= total:
+                shifted[: total - n + 1] = cps[n - 1 :]
+            h = (h ^ shifted) * _FNV_PRIME
+            if n < self.n_min:
+                continue
+            ok = room >= n
+            if n == 1:  # a lone marker says nothing
+                ok &= (cps != ord(_START)) & (cps != ord(_END))
+            pos = np.flatnonzero(ok)
+            mixed = h[pos] ^ (h[pos] >> np.uint64(29))
+            parts_idx.append((mixed & np.uint64(self.n_features - 1)).astype(np.int64))
+            parts_pos.append(pos)
+            parts_len.append(np.full(len(pos), n, dtype=np.int32))
+        pos = np.concatenate(parts_pos)
+        order = np.argsort(pos, kind="stable")  # group occurrences by text (positions are text-major)
+        pos = pos[order]
+        indices = np.concatenate(parts_idx)[order]
+        lengths = np.concatenate(parts_len)[order]
+        docs = doc_of[pos]
+        counts = np.bincount(docs, minlength=len(texts))
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        values = (1.0 / np.sqrt(np.maximum(counts, 1)))[docs].astype(np.float32)
+        starts = (pos - doc_start[docs] - 1).astype(np.int32)
+        return Features(indices, values, indptr, starts, lengths)
+
+    def to_csr(self, feats: Features) -> Any:
+        """A scipy CSR matrix of the batch (training only: scipy is not needed to predict)."""
+        from scipy.sparse import csr_matrix
+
+        mat = csr_matrix((feats.values, feats.indices, feats.indptr), shape=(feats.n_rows, self.n_features))
+        mat.sum_duplicates()
+        return mat

@@ -1,0 +1,98 @@
+"""`aftersales analyze | eval | feedback`: contracts of the analysis CLI (JSONL fields, pass-through, metrics)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aftersales import services
+from aftersales.cli.main import app
+from aftersales.config import Settings
+from aftersales.services import nlp as svc
+from tests.factories import ANALYSIS_FIELDS, write_csv
+
+runner = CliRunner()
+
+
+def test_analyze_jsonl_passes_input_fields_through(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    rows = [
+        {"id": 7, "text": "质量太差了，用两天就坏了", "meta": {"shop": "A"}},
+        {"id": 8, "text": "很满意，谢谢"},
+        {"id": 9, "text": "x", "polarity": "gold-label"},
+    ]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = runner.invoke(app, ["analyze", "--input", str(src), "--format", "jsonl", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 3
+    for row, original in zip(out, rows, strict=True):
+        assert set(row) >= ANALYSIS_FIELDS
+        assert row["id"] == original["id"] and row["text"] == original["text"]
+    assert out[0]["meta"] == {"shop": "A"}  # nested input values stay as they were
+    assert out[2]["input_polarity"] == "gold-label" and out[2]["polarity"] in ("positive", "neutral", "negative")
+    assert out[0]["polarity"] == "negative" and out[0]["primary_reason"] != "none"
+
+
+def test_analyze_texts_as_arguments_table_and_json(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["analyze", "快递怎么还没到", "谢谢", "--format", "json", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [d["text"] for d in data] == ["快递怎么还没到", "谢谢"]
+    table = runner.invoke(app, ["analyze", "太差了！！！", "--home", str(tmp_path)])
+    assert table.exit_code == 0 and "太差了" in table.stdout and "neg" in table.stdout  # narrow terminal folds words
+
+
+def test_analyze_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\n{broken\n', encoding="utf-8")
+    result = runner.invoke(app, ["analyze", "--input", str(bad), "--format", "jsonl", "--home", str(tmp_path)])
+    assert result.exit_code == 2 and "bad.jsonl:2" in result.output
+    result = runner.invoke(app, ["analyze", "--input", str(tmp_path / "nope.jsonl"), "--home", str(tmp_path)])
+    assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_eval_reports_metrics(tmp_path: Path) -> None:
+    path = tmp_path / "gold.csv"
+    write_csv(
+        path,
+        ["text", "polarity", "reasons"],
+        [
+            ["质量太差了，用两天就坏了", "negative", "quality_defect"],
+            ["非常满意，物流很快", "positive", ""],
+            ["尺码偏小穿不下", "negative", "size_fit"],
+        ],
+    )
+    result = runner.invoke(app, ["eval", str(path), "--task", "polarity", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 3 and 0.0 <= report["accuracy"] <= 1.0 and "confusion" in report
+    reasons = json.loads(runner.invoke(app, ["eval", str(path), "--task", "reason", "--home", str(tmp_path)]).stdout)
+    assert "micro_f1" in reasons
+    wrong = runner.invoke(app, ["eval", str(path), "--task", "stage", "--home", str(tmp_path)])
+    assert wrong.exit_code == 2 and "'stage'" in wrong.output
+
+
+def test_corrections_are_stored_and_shaped_for_training(settings: Settings, tmp_path: Path) -> None:
+    services.ingest_file(
+        "interactions",
+        write_csv(
+            tmp_path / "i.csv",
+            ["interaction_id", "customer_id", "text", "created_at"],
+            [["I1", "C1", "东西一般般吧", "2025-01-01"]],
+        ),
+        settings=settings,
+    )
+    svc.record_correction("emotion", "disappointment", "agent-1", interaction_id="I1", settings=settings)
+    svc.record_correction("reasons", ["not_as_described"], "agent-1", interaction_id="I1", settings=settings)
+    assert svc.feedback_rows(settings) == [
+        {"text": "东西一般般吧", "emotion": "disappointment", "reasons": ["not_as_described"]}
+    ]
+    result = runner.invoke(
+        app,
+        ["feedback", "add", "I1", "--task", "stage", "--value", "latent", "--by", "lead", "--home", str(settings.home)],
+    )
+    assert result.exit_code == 0, result.output
+    assert svc.feedback_rows(settings)[0]["stage"] == "latent"

@@ -1,0 +1,42 @@
+"""Combiner fitting: the grid search never makes the objective worse, and the fitted knobs round-trip as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from aftersales.nlp.analyzer import Analyzer
+from aftersales.nlp.calibrate import fit_combiner, score
+from aftersales.nlp.combine import CombinerParams
+
+GOLD = pd.DataFrame(
+    [
+        ("质量太差了，用两天就坏了", "negative", "dissatisfaction", 2, "explicit", ["quality_defect"]),
+        ("再不退款我就去12315投诉！！！", "negative", "anger", 3, "intent_to_complain", []),
+        ("物流很快，东西很好，满意", "positive", "satisfaction", 2, "none", []),
+        ("快递怎么还没到？急用", "negative", "anxiety", 2, "explicit", ["logistics_delay"]),
+        ("尺码偏小，穿不下", "negative", "dissatisfaction", 2, "explicit", ["size_fit"]),
+        ("谢谢客服，辛苦了", "positive", "gratitude", 2, "none", []),
+        ("还行吧，就是有点贵", "positive", "satisfaction", 1, "latent", ["price"]),
+        ("发错货了，颜色不对", "negative", "dissatisfaction", 2, "explicit", ["wrong_item"]),
+    ],
+    columns=["text", "polarity", "emotion", "intensity", "stage", "reasons"],
+)
+
+
+def test_fit_never_worsens_the_objectives() -> None:
+    analyzer = Analyzer.default()
+    prep = analyzer.prepare(list(GOLD["text"]))
+    before = score(analyzer.decide(prep, CombinerParams()), GOLD)
+    params, after = fit_combiner(analyzer, prep, GOLD)
+    assert after == score(analyzer.decide(prep, params), GOLD)
+    assert after["reasons_micro_f1"] >= before["reasons_micro_f1"] - 1e-9
+    assert after["intensity_accuracy"] >= before["intensity_accuracy"] - 1e-9
+
+
+def test_params_round_trip(tmp_path: Path) -> None:
+    params = CombinerParams(emotion_rule_weight=0.25, intensity_cuts=(1.2, 2.4), metrics={"x": 0.5})
+    params.save(tmp_path / "combiner.json")
+    assert CombinerParams.load(tmp_path / "combiner.json") == params
+    assert CombinerParams.load(tmp_path / "missing.json") == CombinerParams()

@@ -1,0 +1,165 @@
+"""One shared contract test over every Classifier implementation (scikit-learn's estimator-checks idea)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aftersales.nlp.models import HashedLinearClassifier, HashingFeaturizer
+from aftersales.nlp.types import Classifier, Prediction
+
+pytest.importorskip("sklearn", reason="fitting needs scikit-learn (predicting does not)")
+
+POS = [
+    "质量很好，物流很快",
+    "非常满意，推荐购买",
+    "不错不错，好评",
+    "衣服很漂亮，喜欢",
+    "客服态度很好，谢谢",
+    "东西很好用",
+]
+NEG = [
+    "质量太差了，要退货",
+    "发错货了，很生气",
+    "垃圾产品，再也不买",
+    "物流太慢了",
+    "用了两天就坏了",
+    "客服不理人，差评",
+]
+REASONS = [["quality_defect"], ["wrong_item"], ["quality_defect"], ["logistics_delay"], ["quality_defect"], []]
+
+
+def _single() -> HashedLinearClassifier:
+    model = HashedLinearClassifier("polarity", ["negative", "positive"], featurizer=HashingFeaturizer(bits=12))
+    return model.fit(POS + NEG, ["positive"] * 6 + ["negative"] * 6, C=10.0, nb_C=10.0, folds=3)
+
+
+def _multiclass() -> HashedLinearClassifier:
+    labels = ["satisfaction", "dissatisfaction", "anger"]
+    model = HashedLinearClassifier("emotion", labels, featurizer=HashingFeaturizer(bits=12, n_max=3))
+    y = ["satisfaction"] * 6 + ["dissatisfaction", "anger", "anger", "dissatisfaction", "dissatisfaction", "anger"]
+    return model.fit(POS + NEG, y, C=10.0, folds=3)
+
+
+def _multilabel() -> HashedLinearClassifier:
+    labels = ["quality_defect", "wrong_item", "logistics_delay"]
+    model = HashedLinearClassifier("reasons", labels, multilabel=True, featurizer=HashingFeaturizer(bits=12))
+    return model.fit(POS + NEG, [[]] * 6 + REASONS, C=10.0, folds=3)
+
+
+FACTORIES: dict[str, Callable[[], HashedLinearClassifier]] = {
+    "binary": _single,
+    "multiclass": _multiclass,
+    "multilabel": _multilabel,
+}
+EDGE = ["", "😡😡😡", "好" * 10_000, "   ", "Quality is bad, I want a refund!!", "這個商品質量太差了", "\x00\ufeff"]
+
+
+@pytest.fixture(params=sorted(FACTORIES), scope="module")
+def model(request: pytest.FixtureRequest) -> HashedLinearClassifier:
+    """Each implementation, fitted once on tiny in-test data."""
+    return FACTORIES[request.param]()
+
+
+def test_satisfies_the_protocol(model: HashedLinearClassifier) -> None:
+    assert isinstance(model, Classifier)
+    assert model.task and model.version
+
+
+def test_output_length_and_types(model: HashedLinearClassifier) -> None:
+    texts = POS[:2] + NEG[:3] + EDGE
+    preds = model.predict(texts)
+    assert len(preds) == len(texts)
+    assert all(isinstance(p, Prediction) for p in preds)
+    assert model.predict([]) == []
+
+
+def test_predict_is_pure(model: HashedLinearClassifier) -> None:
+    before = (model.weights.copy(), model.bias.copy(), model.temperature, model.thresholds.copy())
+    first = model.predict(NEG + EDGE)
+    second = model.predict(NEG + EDGE)
+    assert first == second
+    assert np.array_equal(before[0], model.weights) and np.array_equal(before[1], model.bias)
+    assert before[2] == model.temperature and np.array_equal(before[3], model.thresholds)
+
+
+def test_batch_equals_single(model: HashedLinearClassifier) -> None:
+    batch = model.predict(NEG + EDGE)
+    assert batch == [model.predict([t])[0] for t in NEG + EDGE]
+
+
+def test_scores(model: HashedLinearClassifier) -> None:
+    for pred in model.predict(POS + NEG + EDGE):
+        assert set(pred.scores) == set(model.labels)
+        assert all(0.0 <= s <= 1.0 for s in pred.scores.values())
+        if model.multilabel:
+            assert all(pred.scores[label] >= 0.0 for label in pred.labels)
+        else:
+            assert sum(pred.scores.values()) == pytest.approx(1.0, abs=1e-4)
+            assert pred.labels == (max(pred.scores, key=pred.scores.__getitem__),)
+
+
+def test_learns_the_training_data(model: HashedLinearClassifier) -> None:
+    preds = model.predict(POS + NEG)
+    if model.task == "polarity":
+        assert [p.label for p in preds] == ["positive"] * 6 + ["negative"] * 6
+    elif model.multilabel:
+        assert "quality_defect" in preds[10].labels
+        assert not any(p.labels for p in preds[:6])
+    else:
+        assert sum(p.label == "satisfaction" for p in preds[:6]) == 6
+
+
+def test_evidence_points_into_the_original(model: HashedLinearClassifier) -> None:
+    text = "這個商品質量太差了，我要退貨！"  # traditional + full width: evidence must map back through normalise()
+    pred = model.predict([text])[0]
+    for label, items in pred.evidence.items():
+        assert label in pred.labels
+        for ev in items:
+            assert ev.source == "model" and ev.weight > 0
+            assert text[ev.start : ev.end] == ev.text and ev.text
+
+
+def test_save_load_roundtrip(model: HashedLinearClassifier, tmp_path: Path) -> None:
+    path = model.save(tmp_path / "m.npz")
+    loaded = HashedLinearClassifier.load(path)
+    assert loaded.labels == model.labels and loaded.task == model.task and loaded.version == model.version
+    texts = POS + NEG + EDGE
+    # float16 storage: scores may move in the 3rd decimal, labels must not
+    for a, b in zip(model.predict(texts), loaded.predict(texts), strict=True):
+        assert a.labels == b.labels
+        assert all(abs(a.scores[k] - b.scores[k]) < 5e-3 for k in a.scores)
+    assert HashedLinearClassifier.load(loaded.save(tmp_path / "again.npz")).predict(texts) == loaded.predict(texts)
+
+
+def test_load_rejects_foreign_npz(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.npz"
+    np.savez(path, header=np.frombuffer(b'{"format": "other"}', dtype=np.uint8))
+    with pytest.raises(ValueError, match="not an"):
+        HashedLinearClassifier.load(path)
+
+
+def test_fit_rejects_unknown_labels() -> None:
+    model = HashedLinearClassifier("polarity", ["negative", "positive"], featurizer=HashingFeaturizer(bits=10))
+    with pytest.raises(ValueError, match="label set"):
+        model.fit(["a", "b"], ["positive", "meh"])
+
+
+def test_featurizer_is_deterministic_and_positions_are_right() -> None:
+    feat = HashingFeaturizer(bits=16, n_min=1, n_max=2)
+    a, b = feat.transform(["质量差", ""]), feat.transform(["质量差", ""])
+    assert np.array_equal(a.indices, b.indices) and np.array_equal(a.indptr, b.indptr)
+    # "质量差" framed: 3 unigrams + 4 bigrams (including the two with the start/end markers); "" has 1 bigram
+    assert list(np.diff(a.indptr)) == [7, 1]
+    spans = {a.span(k, 3) for k in range(7)}
+    assert {(0, 1), (1, 2), (2, 3), (0, 2), (1, 3), (0, 1), (2, 3)} <= spans
+    # known value: the hash must never change across processes or versions (FNV-1a, fixed constants)
+    assert HashingFeaturizer(bits=16, n_max=1).transform(["好", "质量差"]).indices.tolist() == [
+        25068,
+        60019,
+        4602,
+        26773,
+    ]
