@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Group
+from rich.panel import Panel
 from rich.table import Table
 
 from aftersales.cli.common import console, domain_errors, print_json, settings_for
@@ -52,23 +54,25 @@ def analyze(
     console.print(_table(rows, text_field))
 
 
-def _table(rows: list[dict[str, Any]], text_field: str) -> Table:
-    table = Table(title="analysis", show_lines=True)
-    for col in ("text", "polarity", "emotion", "intensity", "stage", "reasons", "problem", "evidence"):
-        table.add_column(col, overflow="fold")
+def _table(rows: list[dict[str, Any]], text_field: str) -> Group:
+    """One two-column card per message: readable in an 80-column terminal, evidence under each label."""
+    cards = []
     for r in rows:
-        evidence = "; ".join(f"{k}: " + ", ".join(e["text"] for e in v) for k, v in r["evidence"].items() if v)
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column("field", style="bold", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        table.add_row("text", str(r.get(text_field, "")))
+        table.add_row("polarity", f"{r['polarity']} ({r['polarity_score']:+.2f})")
         table.add_row(
-            str(r.get(text_field, ""))[:80],
-            f"{r['polarity']} ({r['polarity_score']:+.2f})",
-            f"{r['emotion']} {r['emotion_scores'][r['emotion']]:.2f}",
-            str(r["intensity"]),
-            r["stage"],
-            ", ".join(r["reasons"]) or "-",
-            r["problem_type"],
-            evidence or "-",
+            "emotion", f"{r['emotion']} ({r['emotion_scores'][r['emotion']]:.2f}), intensity {r['intensity']}"
         )
-    return table
+        table.add_row("stage", r["stage"])
+        table.add_row("reasons", ", ".join(r["reasons"]) or "-")
+        table.add_row("problem type", r["problem_type"])
+        for key, spans in r["evidence"].items():
+            table.add_row(f"  evidence {key}", "「" + "」「".join(e["text"] for e in spans) + "」")
+        cards.append(Panel(table, expand=False))
+    return Group(*cards)
 
 
 def evaluate(
