@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(
         default=50_000, ge=100, le=1_000_000, description="Rows per ingest transaction (one committed batch)."
     )
+    mask_pii: bool = Field(
+        default=True,
+        description="Mask phone numbers, ID/bank cards, e-mails, addresses and names in free text before storing it.",
+    )
     model_dir: Path | None = Field(
         default=None,
         description="Folder of trained analysis models (`aftersales train --out DIR`); default: the shipped models.",

@@ -198,3 +198,24 @@ def test_unknown_entity_and_missing_file(settings: Settings, tmp_path: Path) -> 
         services.ingest_file("tickets", tmp_path / "x.csv", settings=settings)
     with pytest.raises(InputFileError, match="not found"):
         services.ingest_file("orders", tmp_path / "x.csv", settings=settings)
+
+
+def test_pii_in_free_text_is_masked_before_storage(settings: Settings, tmp_path: Path) -> None:
+    from aftersales.storage.tables import interactions
+
+    header = ["interaction_id", "customer_id", "text", "created_at"]
+    rows = [
+        ["I1", "C1", "我的电话13812345678，订单号20231111000012345678还没发货", "2025-01-01"],
+        ["I2", "C1", "质量太差了", "2025-01-01"],
+    ]
+    path = write_csv(tmp_path / "i.csv", header, rows)
+    s = services.ingest_file("interactions", path, settings=settings)
+    assert (s.accepted, s.pii_masked) == (2, 1)
+    stored = {r.interaction_id: r.text for r in rows_of(settings, interactions, "interaction_id", "text")}
+    assert stored["I1"] == "我的电话<PHONE>，订单号20231111000012345678还没发货"  # the order number stays
+    assert stored["I2"] == "质量太差了"
+    again = services.ingest_file("interactions", path, settings=settings)
+    assert (again.unchanged, again.updated) == (2, 0)
+    plain = settings.model_copy(update={"mask_pii": False, "home": tmp_path / "plain"})
+    services.ingest_file("interactions", path, settings=plain)
+    assert any("13812345678" in r.text for r in rows_of(plain, interactions, "interaction_id", "text"))

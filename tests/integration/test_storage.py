@@ -49,3 +49,23 @@ def test_postgres_enforces_foreign_keys(pg_settings: Settings) -> None:
     engine = db.get_engine(pg_settings)
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("INSERT INTO orders (order_id, customer_id, ordered_at) VALUES ('O1', 'nobody', now())"))
+
+
+def _index_names(settings: Settings, table: str) -> set[str]:
+    return {ix["name"] for ix in inspect(db.get_engine(settings)).get_indexes(table)}
+
+
+def test_bulk_load_rebuilds_indexes_and_a_killed_load_is_repaired(any_settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from aftersales import services
+    from aftersales.storage.tables import interactions
+    from tests.factories import write_csv
+
+    expected = {ix.name for ix in interactions.indexes}
+    path = write_csv(
+        tmp_path / "i.csv", ["interaction_id", "customer_id", "text", "created_at"], [["I1", "C1", "hi", "2025-01-01"]]
+    )
+    services.ingest_file("interactions", path, settings=any_settings)
+    assert expected <= _index_names(any_settings, "interactions")
+    db.drop_indexes(db.get_engine(any_settings), interactions)  # as if the process died mid bulk-load
+    db.dispose_engines()
+    assert expected <= _index_names(any_settings, "interactions")  # the next open repairs them

@@ -17,7 +17,15 @@ from enum import StrEnum
 
 from aftersales.nlp.normalise import Normalised, fold_width
 
-__all__ = ["PLACEHOLDERS", "Masked", "PiiKind", "PiiSpan", "mask_pii", "original_spans"]
+__all__ = ["PII_HINT", "PLACEHOLDERS", "Masked", "PiiKind", "PiiSpan", "mask_pii", "original_spans"]
+
+# A cheap superset of what every detector below needs (RE2-compatible, for vectorised pre-filtering of many texts):
+# a text this does not match holds no PII that mask_pii would find. tests/unit/nlp/test_pii.py checks the superset.
+PII_HINT = (
+    r"[0-9]{5}|[0-9]{3,4}[ -][0-9]{3,4}|@|[0-9一二三四五六七八九十零〇两A-Za-z](?:号|栋|幢|座|单元|室|房|楼|层|弄|#)"
+    r"|[0-9]-[0-9]{1,2}-[0-9]|[0-9] [A-Z][a-z]+ |我叫|名字|收件人|收货人|联系人|寄件人|持卡人|姓名|户名"
+    r"|[Qq][Qq]|[VvWw][Xx]|[Ww][Ee][Cc][Hh][Aa][Tt]|扣扣|微信"
+)
 
 
 class PiiKind(StrEnum):

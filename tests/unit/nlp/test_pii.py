@@ -298,3 +298,40 @@ def test_masked_output_contains_no_detected_original(parts: list[tuple[str, str]
 )
 def test_embedded_pii_is_always_masked(value: str, prefix: str, suffix: str) -> None:
     assert value not in mask_pii(prefix + value + suffix).text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_FRAGMENT, _CLEAN_SEPARATOR), max_size=8))
+def test_hint_is_a_superset_of_every_detector(parts: list[tuple[str, str]]) -> None:
+    """Ingest skips the masker for texts PII_HINT does not match: that must never skip real PII."""
+    import re
+
+    from aftersales.nlp.pii import PII_HINT
+
+    raw = "".join(a + b for a, b in parts)
+    if mask_pii(raw).spans:
+        assert re.search(PII_HINT, raw), raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "我的手机号是13800138000",
+        "加我微信号 wxid_abc123",
+        "收件人张三",
+        "地址：北京市朝阳区建国路88号3单元501室",
+        "卡号 6222 0212 3456 7890 123",
+        "电话 010-12345678",
+        "mail me at a.b@example.com",
+        "138 0013 8000",
+        "QQ 12345",
+        "1 Main Street, Apt 4",
+    ],
+)
+def test_hint_matches_known_pii(raw: str) -> None:
+    import re
+
+    from aftersales.nlp.pii import PII_HINT
+
+    if mask_pii(raw).spans:
+        assert re.search(PII_HINT, raw)
