@@ -14,7 +14,6 @@ import pandas as pd
 from sqlalchemy import Engine, func, insert, select, update
 
 from aftersales.config import Settings, get_settings
-from aftersales.errors import InputFileError
 from aftersales.ingest.aliases import parse_map_options, resolve_columns
 from aftersales.ingest.readers import RawChunk, TableReader, cell_text
 from aftersales.ingest.rejects import RejectsWriter, default_rejects_path
@@ -302,10 +301,3 @@ def upgrade_database(settings: Settings | None = None) -> dict[str, str | None]:
     finally:
         engine.dispose()
     return {"database": engine.url.render_as_string(hide_password=True), "from": before, "to": after}
-
-
-def require_file(path: Path) -> Path:
-    """Fail clearly when an input path is missing."""
-    if not path.exists():
-        raise InputFileError(f"{path}: not found")
-    return path
