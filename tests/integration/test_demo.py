@@ -53,8 +53,14 @@ def test_build_ingests_everything_with_zero_rejects_and_is_idempotent(settings: 
     assert action["title"] == "说明书改版" and action["scope"]["sku"] == truths["sku_improvement"]["sku"]
     assert action["start_date"].isoformat() == truths["sku_improvement"]["start_date"]
 
+    assert first.analysis["analysed"] > 0  # every customer message read by the Analyzer and stored
+    agreement = first.analysis["agreement_with_planted_labels"]
+    assert agreement["messages"] == first.analysis["analysed"]
+    assert 0.0 < agreement["polarity_accuracy"] <= 1.0 and 0.0 < agreement["reasons_micro_f1"] <= 1.0
+
     second = build_demo(settings, seed=11, end=END, **SMALL)
     assert second.rejected == 0 and second.improvement_action == "unchanged"
+    assert second.analysis["analysed"] == 0  # nothing new to read
     for summary in second.summaries:
         assert (summary.accepted, summary.updated) == (0, 0), summary.entity
         assert summary.unchanged == first.file_rows[summary.entity], summary.entity

@@ -96,3 +96,28 @@ def test_corrections_are_stored_and_shaped_for_training(settings: Settings, tmp_
     )
     assert result.exit_code == 0, result.output
     assert svc.feedback_rows(settings)[0]["stage"] == "latent"
+
+
+def test_stored_messages_are_analysed_once_per_model_version(settings: Settings, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from aftersales.storage import db
+    from aftersales.storage.tables import analyses
+
+    header = ["interaction_id", "customer_id", "text", "created_at", "author"]
+    rows = [
+        ["I1", "C1", "质量太差了，用两天就坏了，我要退货！", "2025-01-01", "customer"],
+        ["I2", "C1", "您好，已为您登记退货，请耐心等待", "2025-01-01", "agent"],
+        ["I3", "C2", "谢谢，问题解决了", "2025-01-02", ""],
+    ]
+    services.ingest_file("interactions", write_csv(tmp_path / "i.csv", header, rows), settings=settings)
+    first = svc.analyze_stored(settings)
+    assert first["analysed"] == 2  # agents' replies are not customer feelings
+    assert svc.analyze_stored(settings)["analysed"] == 0
+    with db.get_engine(settings).connect() as conn:
+        stored = {r.interaction_id: r for r in conn.execute(select(analyses))}
+    assert set(stored) == {"I1", "I3"}
+    assert stored["I1"].polarity == "negative" and "quality_defect" in stored["I1"].reasons
+    assert stored["I1"].model_version == first["model_version"] and stored["I1"].evidence
+    result = runner.invoke(app, ["analyze", "--stored", "--home", str(settings.home)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["analysed"] == 0

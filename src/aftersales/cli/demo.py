@@ -73,6 +73,15 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+    if result.analysis:
+        agree = result.analysis.get("agreement_with_planted_labels", {})
+        console.print(
+            f"analysed {result.analysis['analysed']:,} customer messages in {result.analysis['seconds']:.1f}s "
+            f"(models {result.analysis['model_version']}); agreement with the generator's intended labels: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in agree.items() if k != "messages"),
+            highlight=False,
+            soft_wrap=True,
+        )
     stale = {e: result.db_counts.get(e, 0) - n for e, n in result.file_rows.items() if result.db_counts.get(e, 0) > n}
     if stale:
         extra = ", ".join(f"{e} +{n:,}" for e, n in stale.items())

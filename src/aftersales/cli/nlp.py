@@ -25,6 +25,9 @@ def analyze(
     ] = None,
     text_field: Annotated[str, typer.Option(help="Field holding the message text.")] = "text",
     fmt: Annotated[str, typer.Option("--format", help="table, json or jsonl.")] = "table",
+    stored: Annotated[
+        bool, typer.Option("--stored", help="Analyse the stored customer messages that lack an analysis; save them.")
+    ] = False,
     home: HomeOpt = None,
 ) -> None:
     """Analyse messages: polarity, emotion, intensity, complaint stage, reasons, problem type, with evidence."""
@@ -34,6 +37,9 @@ def analyze(
 
     with domain_errors():
         settings = settings_for(home)
+        if stored:
+            print_json(svc.analyze_stored(settings))
+            return
         if input_ is not None:
             records = svc.read_records(input_, text_field)
         elif texts:

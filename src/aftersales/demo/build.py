@@ -16,6 +16,7 @@ from aftersales.config import Settings
 from aftersales.demo import catalog
 from aftersales.demo.generator import IMPROVEMENT_ACTION_ID, IMPROVEMENT_TITLE, default_end, generate
 from aftersales.demo.output import FILES, write_demo
+from aftersales.services import nlp as nlp_services
 from aftersales.storage import db
 from aftersales.storage.tables import improvement_actions
 
@@ -36,6 +37,7 @@ class DemoResult:
     truths: dict[str, Any]
     improvement_action: str  # created, updated or unchanged
     seconds: dict[str, float] = field(default_factory=dict)
+    analysis: dict[str, Any] = field(default_factory=dict)  # stored analyses, and agreement with the planted labels
 
     @property
     def rejected(self) -> int:
@@ -54,7 +56,7 @@ def build_demo(
     progress: StepFn | None = None,
 ) -> DemoResult:
     """Write files to to settings.home/demo (or out_dir), ingest them in order, add the action."""
-    total = 2 + len(INGEST_ORDER) + 1
+    total = 2 + len(INGEST_ORDER) + 2
     step = 0
 
     def tick(name: str) -> None:
@@ -81,6 +83,10 @@ def build_demo(
     timings["ingest"] = round(time.perf_counter() - started, 3)
     tick("improvement action")
     action = upsert_improvement_action(settings, data.truths)
+    tick("analyse messages")
+    analysis = nlp_services.analyze_stored(settings)
+    analysis["agreement_with_planted_labels"] = truth_agreement(settings, target / "interactions_truth.csv")
+    timings["analyse"] = analysis["seconds"]
     if progress is not None:
         progress("done", total, total)
     return DemoResult(
@@ -92,7 +98,37 @@ def build_demo(
         truths=data.truths,
         improvement_action=action,
         seconds=timings,
+        analysis=analysis,
     )
+
+
+def truth_agreement(settings: Settings, truth_csv: Path) -> dict[str, float]:
+    """How often the stored analyses agree with the labels the generator wrote each message for (a sanity check)."""
+    import pandas as pd
+
+    from aftersales.nlp import evaluate as ev
+    from aftersales.storage.tables import analyses
+
+    version = nlp_services.analyzer_for(settings).version
+    with db.get_engine(settings).connect() as conn:
+        rows = conn.execute(
+            select(
+                analyses.c.interaction_id, analyses.c.polarity, analyses.c.emotion, analyses.c.stage, analyses.c.reasons
+            ).where(analyses.c.model_version == version)
+        ).all()
+    got = pd.DataFrame(rows, columns=["interaction_id", "polarity", "emotion", "stage", "reasons"])
+    truth = pd.read_csv(truth_csv, dtype=str, keep_default_na=False)
+    both = truth[truth["author"] == "customer"].merge(got, on="interaction_id", suffixes=("_true", ""))
+    if both.empty:
+        return {}
+    gold_reasons = [[r for r in x.split(";") if r and r != "other"] for x in both["reasons_true"]]
+    return {
+        "messages": float(len(both)),
+        "polarity_accuracy": round(ev.accuracy(list(both["polarity_true"]), list(both["polarity"])), 3),
+        "emotion_accuracy": round(ev.accuracy(list(both["emotion_true"]), list(both["emotion"])), 3),
+        "stage_accuracy": round(ev.accuracy(list(both["stage_true"]), list(both["stage"])), 3),
+        "reasons_micro_f1": round(ev.micro_f1(gold_reasons, [list(r) for r in both["reasons"]]), 3),
+    }
 
 
 def improvement_action_row(truths: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,70 @@ def train(out: Path, with_feedback: bool = False, settings: Settings | None = No
             ]
     out.mkdir(parents=True, exist_ok=True)
     return train_analyzer(out, feedback)
+
+
+def analyze_stored(
+    settings: Settings | None = None, batch: int = 2000, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """Analyse every stored customer message that has no analysis from the current models yet; store the results."""
+    from sqlalchemy import and_, func, or_
+
+    from aftersales.storage.tables import analyses, interactions
+
+    settings = settings or get_settings()
+    analyzer = analyzer_for(settings)
+    engine = db.get_engine(settings)
+    started = time.perf_counter()
+    pending = (
+        select(interactions.c.interaction_id, interactions.c.text)
+        .outerjoin(
+            analyses,
+            and_(
+                analyses.c.interaction_id == interactions.c.interaction_id, analyses.c.model_version == analyzer.version
+            ),
+        )
+        .where(analyses.c.id.is_(None))
+        .where(or_(interactions.c.author.is_(None), interactions.c.author == "customer"))
+        .order_by(interactions.c.interaction_id)
+    )
+    with engine.connect() as conn:
+        todo = conn.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
+        rows = conn.execute(pending).all()
+    done = 0
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        results = analyzer.analyze_batch([r.text for r in part])
+        records = []
+        for row, a in zip(part, results, strict=True):
+            d = a.to_dict()
+            records.append(
+                {
+                    "interaction_id": row.interaction_id,
+                    "created_at": now,
+                    **{
+                        k: d[k]
+                        for k in (
+                            "model_version",
+                            "polarity",
+                            "polarity_score",
+                            "emotion",
+                            "emotion_scores",
+                            "intensity",
+                            "stage",
+                            "reasons",
+                            "reason_scores",
+                            "primary_reason",
+                            "problem_type",
+                            "evidence",
+                            "language",
+                        )
+                    },
+                }
+            )
+        with engine.begin() as conn:  # one committed batch at a time, like ingest
+            conn.execute(insert(analyses), records)
+        done += len(part)
+        if progress is not None:
+            progress(done, todo)
+    return {"analysed": done, "model_version": analyzer.version, "seconds": round(time.perf_counter() - started, 2)}
