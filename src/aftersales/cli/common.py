@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,6 @@ from aftersales.errors import AftersalesError
 
 console = Console()
 err_console = Console(stderr=True)
-T = TypeVar("T")
 
 EXIT_CODES = {"E1": 2, "E2": 3}
 
@@ -41,9 +40,3 @@ def domain_errors() -> Iterator[None]:
     except AftersalesError as exc:
         err_console.print(f"[bold red]error[/] [{exc.code}] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_CODES.get(exc.code[:2], 1)) from None
-
-
-def run(fn: Callable[[], T]) -> T:
-    """Call fn under domain_errors."""
-    with domain_errors():
-        return fn()

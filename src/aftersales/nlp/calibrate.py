@@ -24,7 +24,7 @@ from aftersales.nlp.analyzer import Analyzer, Prepared
 from aftersales.nlp.combine import CombinerParams
 from aftersales.nlp.models import load_shipped
 from aftersales.nlp.types import Analysis
-from aftersales.vocab import Emotion, Reason, Stage
+from aftersales.vocab import Emotion, Stage
 
 FOLDS = 5
 
@@ -38,26 +38,22 @@ def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataF
     rng = np.random.default_rng(20261125)
     rng.shuffle(fold)
     emo_all = splits["emotion_train"]
-    cs_keys = set(cs["key"]) if "key" in cs else set()
     probs = {k: v.copy() for k, v in prep.probs.items()}
     for k in range(FOLDS):
         train, hold = cs[fold != k], cs[fold == k]
         hold_idx = np.flatnonzero(fold == k)
         hold_texts = [str(t) for t in hold["text"]]
-        stage = tr._new("stage", Stage.codes()).fit(list(train["text"]), list(train["stage"]), **tr._fit_opts("stage"))
-        reasons = tr._new("reasons", Reason.codes(), multilabel=True).fit(
-            list(train["text"]), [list(r) for r in train["reasons"]], **tr._fit_opts("reasons")
-        )
         held_keys = set(hold["key"]) if "key" in hold else set()
         emo_train = emo_all[~emo_all["key"].isin(held_keys)] if held_keys else emo_all
-        emotion = tr._new("emotion", Emotion.codes()).fit(
-            list(emo_train["text"]), list(emo_train["emotion"]), tr._weights(emo_train), **tr._fit_opts("emotion")
-        )
-        for task, model in (("stage", stage), ("reasons", reasons), ("emotion", emotion)):
+        fold_models = {
+            "stage": tr.fit_task("stage", train),
+            "reasons": tr.fit_task("reasons", train),
+            "emotion": tr.fit_task("emotion", emo_train),
+        }
+        for task, model in fold_models.items():
             probs[task][hold_idx] = _aligned(
                 model.predict_proba(hold_texts), model.labels, analyzer.models[task].labels
             )
-    del cs_keys
     return Prepared(prep.norms, prep.signals, probs)
 
 

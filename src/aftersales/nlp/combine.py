@@ -20,7 +20,7 @@ from aftersales.vocab import Emotion, Reason, Stage
 _F = npt.NDArray[np.float64]
 EMOTIONS = Emotion.codes()
 STAGES = Stage.codes()
-REASONS = [r for r in Reason.codes()]
+REASONS = Reason.codes()
 NEGATIVE_EMOTIONS = ("anger", "dissatisfaction", "disappointment", "anxiety")
 POSITIVE_EMOTIONS = ("satisfaction", "relief", "gratitude")
 

@@ -86,14 +86,25 @@ def _weights(frame: pd.DataFrame) -> np.ndarray:
     return np.where(frame["source"].to_numpy() == "cs_labels", CS_WEIGHT, 1.0)
 
 
-def _new(task: str, labels: Sequence[str], multilabel: bool = False) -> HashedLinearClassifier:
+# task → (labels, multi-label?, label column of the training frame)
+_TASK_LABELS: dict[str, tuple[Sequence[str], bool, str]] = {
+    "polarity": (["negative", "positive"], False, "polarity"),
+    "emotion": (Emotion.codes(), False, "emotion"),
+    "stage": (Stage.codes(), False, "stage"),
+    "reasons": (Reason.codes(), True, "reasons"),
+}
+
+
+def fit_task(task: str, frame: pd.DataFrame) -> HashedLinearClassifier:
+    """Fit one task's model on a frame with `text` and the task's label column (also used for out-of-fold fits)."""
+    labels, multilabel, column = _TASK_LABELS[task]
     hp = HYPER[task]
     feat = HashingFeaturizer(bits=hp["bits"], n_min=1, n_max=hp["n_max"])
-    return HashedLinearClassifier(task, labels, multilabel=multilabel, featurizer=feat, version=MODEL_VERSION)
-
-
-def _fit_opts(task: str) -> dict[str, Any]:
-    return {k: v for k, v in HYPER[task].items() if k not in ("bits", "n_max")}
+    model = HashedLinearClassifier(task, labels, multilabel=multilabel, featurizer=feat, version=MODEL_VERSION)
+    y = [list(r) for r in frame[column]] if multilabel else list(frame[column])
+    weights = _weights(frame) if task == "emotion" else None  # in-domain labels outweigh public Weibo posts
+    options = {k: v for k, v in hp.items() if k not in ("bits", "n_max")}
+    return model.fit(list(frame["text"]), y, weights, **options)
 
 
 def train_models(
@@ -101,22 +112,15 @@ def train_models(
 ) -> dict[str, HashedLinearClassifier]:
     """Fit the four models (feedback rows, when given, join the customer-service training set at full weight)."""
     cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
-    models: dict[str, HashedLinearClassifier] = {}
-    pol = splits["polarity_train"]
-    models["polarity"] = _new("polarity", ["negative", "positive"]).fit(
-        list(pol["text"]), list(pol["polarity"]), **_fit_opts("polarity")
-    )
     emo = splits["emotion_train"]
     if feedback is not None:
         emo = pd.concat([emo, feedback[["text", "emotion", "source"]]], ignore_index=True)
-    models["emotion"] = _new("emotion", Emotion.codes()).fit(
-        list(emo["text"]), list(emo["emotion"]), _weights(emo), **_fit_opts("emotion")
-    )
-    models["stage"] = _new("stage", Stage.codes()).fit(list(cs["text"]), list(cs["stage"]), **_fit_opts("stage"))
-    models["reasons"] = _new("reasons", Reason.codes(), multilabel=True).fit(
-        list(cs["text"]), [list(r) for r in cs["reasons"]], **_fit_opts("reasons")
-    )
-    return models
+    return {
+        "polarity": fit_task("polarity", splits["polarity_train"]),
+        "emotion": fit_task("emotion", emo),
+        "stage": fit_task("stage", cs),
+        "reasons": fit_task("reasons", cs),
+    }
 
 
 def _single(model: HashedLinearClassifier, frame: pd.DataFrame, column: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -98,7 +99,7 @@ def _ingest_chunks(
         db.drop_indexes(engine, upserter.table)
     try:
         pending = [first] if first is not None else []
-        for chunk in _chain(pending, iterator):
+        for chunk in itertools.chain(pending, iterator):
             checked = validate_chunk(chunk, index_map, spec, settings.zone)
             if settings.mask_pii:
                 summary.pii_masked += mask_free_text(checked.frame, FREE_TEXT.get(entity, ()))
@@ -156,11 +157,6 @@ def mask_free_text(frame: pd.DataFrame, columns: Sequence[str]) -> int:
                 count += len(masked.spans)
         frame[col] = texts
     return count
-
-
-def _chain(first: list[RawChunk], rest: Iterable[RawChunk]) -> Iterable[RawChunk]:
-    yield from first
-    yield from rest
 
 
 def _raw_for(chunk: RawChunk, row: int) -> list[str | None]:

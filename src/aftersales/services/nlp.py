@@ -257,7 +257,7 @@ def analyze_stored(
     settings: Settings | None = None, batch: int = 2000, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
     """Analyse every stored customer message that has no analysis from the current models yet; store the results."""
-    from sqlalchemy import and_, func, or_
+    from sqlalchemy import and_, or_
 
     from aftersales.storage.tables import analyses, interactions
 
@@ -278,43 +278,25 @@ def analyze_stored(
         .order_by(interactions.c.interaction_id)
     )
     with engine.connect() as conn:
-        todo = conn.execute(select(func.count()).select_from(pending.subquery())).scalar_one()
         rows = conn.execute(pending).all()
+    stored_fields = set(analyses.c.keys()) - {"id", "interaction_id", "created_at"}
     done = 0
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
         results = analyzer.analyze_batch([r.text for r in part])
-        records = []
-        for row, a in zip(part, results, strict=True):
-            d = a.to_dict()
-            records.append(
-                {
-                    "interaction_id": row.interaction_id,
-                    "created_at": now,
-                    **{
-                        k: d[k]
-                        for k in (
-                            "model_version",
-                            "polarity",
-                            "polarity_score",
-                            "emotion",
-                            "emotion_scores",
-                            "intensity",
-                            "stage",
-                            "reasons",
-                            "reason_scores",
-                            "primary_reason",
-                            "problem_type",
-                            "evidence",
-                            "language",
-                        )
-                    },
-                }
-            )
+        # The analyses table mirrors the Analysis fields: store every field it has a column for.
+        records = [
+            {
+                "interaction_id": row.interaction_id,
+                "created_at": now,
+                **{k: v for k, v in a.to_dict().items() if k in stored_fields},
+            }
+            for row, a in zip(part, results, strict=True)
+        ]
         with engine.begin() as conn:  # one committed batch at a time, like ingest
             conn.execute(insert(analyses), records)
         done += len(part)
         if progress is not None:
-            progress(done, todo)
+            progress(done, len(rows))
     return {"analysed": done, "model_version": analyzer.version, "seconds": round(time.perf_counter() - started, 2)}
