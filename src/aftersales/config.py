@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,19 @@ def config_file_path() -> Path:
         return Path(explicit).expanduser()
     home = os.environ.get(f"{ENV_PREFIX}HOME")
     return (Path(home).expanduser() if home else _default_home()) / "config.toml"
+
+
+class WebhookConfig(BaseModel):
+    """One notification webhook: a chat robot (wecom/dingtalk/feishu/slack) or a generic JSON endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["wecom", "dingtalk", "feishu", "slack", "generic"]
+    url: str = Field(pattern=r"^https?://", description="The robot's webhook URL, token included.")
+    secret: SecretStr | None = Field(
+        default=None, description="Signing secret (dingtalk 加签, feishu 签名校验, generic)."
+    )
+    timeout: float = Field(default=5, gt=0, le=60, description="Seconds before a delivery attempt fails.")
 
 
 class Settings(BaseSettings):
@@ -63,6 +76,38 @@ class Settings(BaseSettings):
         default=True,
         description="Apply Alembic migrations automatically when the database is empty or behind.",
     )
+    policy_path: Path | None = Field(
+        default=None,
+        description="Triage policy YAML (docs/policy.md); default: the shipped policy.",
+    )
+    churn_horizon_days: int = Field(
+        default=90,
+        ge=7,
+        le=730,
+        description="A customer counts as churned with no order for this many days after a case.",
+    )
+
+    # Notification delivery (docs/workflow.md): an "email" sender when smtp_host is set, plus one per webhook.
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail notifications; unset: no e-mail.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port: 25 relay, 587 STARTTLS, 465 SSL.")
+    smtp_sender: str | None = Field(
+        default=None, description='From address, e.g. "售后通知 <noreply@example.com>"; required with smtp_host.'
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login user; unset: no login.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP login password (or app password).")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS (port 587).")
+    smtp_ssl: bool = Field(default=False, description="Implicit TLS from the first byte (port 465).")
+    smtp_timeout: float = Field(default=10, gt=0, le=120, description="Seconds before an SMTP attempt fails.")
+    webhooks: dict[str, WebhookConfig] = Field(
+        default_factory=dict,
+        description="Named chat-robot / HTTP notification targets: name → {kind, url, secret, timeout}.",
+    )
+    survey_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="Link of the CSAT/NPS follow-up survey sent after a case is resolved; {case_id} is filled in. "
+        "Unset: no survey e-mail is sent (the follow-up date is still recorded).",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -87,8 +132,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Precedence: explicit arguments, then environment, then the TOML file."""
+        """Precedence: explicit arguments, then environment, then the TOML file (of an explicit `home` too)."""
         path = config_file_path()
+        explicit_home = getattr(init_settings, "init_kwargs", {}).get("home")
+        if explicit_home is not None and not os.environ.get(f"{ENV_PREFIX}CONFIG"):
+            # `--home DIR` means DIR/config.toml, as AFTERSALES_HOME=DIR would.
+            path = Path(explicit_home).expanduser() / "config.toml"
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))

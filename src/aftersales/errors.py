@@ -51,3 +51,45 @@ class NotFoundError(AftersalesError):
     """A referenced object does not exist."""
 
     code = "E404_not_found"
+
+
+class InvalidInputError(AftersalesError):
+    """A request or argument is malformed (bad value, unknown code, missing field)."""
+
+    code = "E400_invalid_input"
+
+
+class AuthenticationError(AftersalesError):
+    """No credentials, or credentials that match no active user/API key."""
+
+    code = "E401_unauthenticated"
+
+
+class PermissionDeniedError(AftersalesError):
+    """The user is known but their role or queues do not allow this."""
+
+    code = "E403_forbidden"
+
+
+class ConflictError(AftersalesError):
+    """The request clashes with the current state (e.g. a username that already exists)."""
+
+    code = "E409_conflict"
+
+
+class PolicyError(AftersalesError):
+    """A triage policy file cannot be read or fails validation (the message names the rule and field)."""
+
+    code = "E300_policy"
+
+
+class IllegalTransitionError(AftersalesError):
+    """A case status change that DESIGN.md §3 does not allow."""
+
+    code = "E310_illegal_transition"
+
+
+class DeliveryError(AftersalesError):
+    """A notification could not be delivered by its sender (retried later by the outbox)."""
+
+    code = "E320_delivery"

@@ -58,6 +58,20 @@ def test_build_ingests_everything_with_zero_rejects_and_is_idempotent(settings: 
     assert agreement["messages"] == first.analysis["analysed"]
     assert 0.0 < agreement["polarity_accuracy"] <= 1.0 and 0.0 < agreement["reasons_micro_f1"] <= 1.0
 
+    # Every message went through the loop: cases exist, each with a decision that explains itself.
+    assert first.triage["triaged"] > 0 and first.triage["cases_opened"] > 0
+    from aftersales.storage.tables import cases, decisions
+
+    with engine.connect() as conn:
+        n_cases = conn.execute(select(func.count()).select_from(cases)).scalar_one()
+        fired = conn.execute(select(decisions.c.rules_fired).limit(50)).scalars().all()
+    assert n_cases == first.triage["cases_opened"]
+    assert any(f for f in fired)
+    assert first.churn["method"] in ("model", "rules") and first.churn["examples"] >= 0
+    creds = json.loads((settings.home / "demo" / "credentials.json").read_text(encoding="utf-8"))
+    assert (settings.home / "demo" / "credentials.json").stat().st_mode & 0o077 == 0
+    assert {u["role"] for u in creds["users"]} == {"admin", "manager", "agent"}
+
     second = build_demo(settings, seed=11, end=END, **SMALL)
     assert second.rejected == 0 and second.improvement_action == "unchanged"
     assert second.analysis["analysed"] == 0  # nothing new to read
@@ -109,10 +123,16 @@ def test_cli_demo_no_serve_prints_summary_and_truths(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("small_cli")
-def test_cli_demo_without_no_serve_says_serving_is_not_available(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path / "h"), "--end", "2025-06-30"])
+def test_cli_demo_without_no_serve_hands_over_to_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server itself is exercised for real in test_serve.py; here we only check the demo starts it."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append({"args": a, **kw}))
+    result = CliRunner().invoke(app, ["demo", "--home", str(tmp_path / "h"), "--end", "2025-06-30", "--port", "8765"])
     assert result.exit_code == 0, result.output
-    assert "not part of this version" in result.output
+    assert calls and calls[0]["port"] == 8765 and calls[0]["factory"] is True
+    assert "the queue: top" in result.output
 
 
 def test_cli_demo_rejects_a_bad_end_date(tmp_path: Path) -> None:

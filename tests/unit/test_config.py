@@ -61,3 +61,10 @@ def test_every_setting_is_documented() -> None:
     for name in Settings.model_fields:
         assert f"{ENV_PREFIX}{name.upper()}" in documented, f"{name} missing from docs/configuration.md"
         assert f"`{name}`" in text
+
+
+def test_an_explicit_home_reads_its_own_config_toml(tmp_path: Path) -> None:
+    """`--home DIR` means DIR/config.toml, exactly as AFTERSALES_HOME=DIR does."""
+    (tmp_path / "config.toml").write_text('locale = "en"\nchurn_horizon_days = 60\n', encoding="utf-8")
+    settings = load_settings(home=tmp_path)
+    assert (settings.locale, settings.churn_horizon_days) == ("en", 60)

@@ -18,7 +18,9 @@ from aftersales.errors import AftersalesError
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_CODES = {"E1": 2, "E2": 3}
+# E1xx input files, E3xx policy/workflow rules and E4xx request errors (invalid, not found, conflict) are the
+# caller's input: exit 2 like a usage error; E2xx is the database: 3; anything else: 1.
+EXIT_CODES = {"E1": 2, "E2": 3, "E3": 2, "E4": 2}
 
 
 def settings_for(home: Path | None = None) -> Settings:

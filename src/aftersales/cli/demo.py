@@ -11,12 +11,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from aftersales.cli.common import console, domain_errors, settings_for
+from aftersales.cli.render import case_table, print_wide
 from aftersales.demo import DemoResult, build_demo
-
-NOT_SERVING = (
-    "The web app is not part of this version yet; the data is ingested and ready for the CLI "
-    "(run with --no-serve to skip this note)."
-)
 
 
 def _parse_end(value: str | None) -> dt.date | None:
@@ -42,6 +38,8 @@ def demo(
         str | None,
         typer.Option("--end", help="Last day of data (YYYY-MM-DD); default yesterday in the configured timezone."),
     ] = None,
+    host: Annotated[str, typer.Option(help="Interface to serve on (without --no-serve).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on (without --no-serve).")] = 8000,
 ) -> None:
     """Build the SYNTHETIC demo merchant (演示商户) data set, ingest it, and show the planted truths."""
     end_date = _parse_end(end)
@@ -90,11 +88,43 @@ def demo(
             "or another --seed/--end. Use a fresh --home for a clean demo.",
             soft_wrap=True,
         )
+    if result.triage:
+        t = result.triage
+        console.print(
+            f"triaged {t['triaged']:,} customer messages into {t['cases_opened']:,} cases in {t['seconds']:.1f}s "
+            f"(analysis → signals → policy → case); cases by status: "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(t["cases_by_status"].items())),
+            highlight=False,
+            soft_wrap=True,
+        )
+    if result.churn:
+        c = result.churn
+        metrics = c.get("metrics") or {}
+        auc = metrics.get("holdout_auc") or metrics.get("auc")
+        console.print(
+            f"churn risk: {c['method']} on {c['examples']:,} {c['source']} examples"
+            + (f", holdout AUC {auc:.2f}" if isinstance(auc, float) else ""),
+            highlight=False,
+        )
+    queue = top_of_queue(settings)
+    print_wide(case_table(queue["data"], f"the queue: top {len(queue['data'])} of {queue['count']:,} open cases"))
+    if result.accounts:
+        console.print(f"demo users and API keys: {result.accounts['path']} (synthetic, local only)", highlight=False)
     if result.rejected:
         console.print(f"[red]{result.rejected} rows rejected[/]; see the rejects files next to the inputs")
         raise typer.Exit(1)
     if not no_serve:
-        console.print(NOT_SERVING)
+        from aftersales.cli.ops import serve
+
+        serve(host=host, port=port, workers=1, home=home)
+
+
+def top_of_queue(settings: Any, limit: int = 10) -> dict[str, Any]:
+    """The open cases an agent would see first (priority, then SLA due), as the service returns them."""
+    from aftersales.services.cases import list_cases
+    from aftersales.services.users import system_principal
+
+    return list_cases(system_principal(), open_only=True, limit=limit, settings=settings)
 
 
 def summary_table(result: DemoResult) -> Table:

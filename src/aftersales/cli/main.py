@@ -139,5 +139,14 @@ app.command("eval")(_nlp.evaluate)
 app.command("train")(_nlp.train)
 app.add_typer(_nlp.feedback_app, name="feedback")
 
+from aftersales.cli import ops as _ops  # noqa: E402
+
+app.add_typer(_ops.users_app, name="users")
+app.add_typer(_ops.policy_app, name="policy")
+app.add_typer(_ops.cases_app, name="cases")
+app.add_typer(_ops.outbox_app, name="outbox")
+app.add_typer(_ops.churn_app, name="churn")
+app.command("serve")(_ops.serve)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -38,6 +38,9 @@ class DemoResult:
     improvement_action: str  # created, updated or unchanged
     seconds: dict[str, float] = field(default_factory=dict)
     analysis: dict[str, Any] = field(default_factory=dict)  # stored analyses, and agreement with the planted labels
+    triage: dict[str, Any] = field(default_factory=dict)  # every message through routing → signals → policy → case
+    churn: dict[str, Any] = field(default_factory=dict)  # the churn model trained on the demo history
+    accounts: dict[str, Any] = field(default_factory=dict)  # demo users and where their API keys were written
 
     @property
     def rejected(self) -> int:
@@ -56,7 +59,7 @@ def build_demo(
     progress: StepFn | None = None,
 ) -> DemoResult:
     """Write files to to settings.home/demo (or out_dir), ingest them in order, add the action."""
-    total = 2 + len(INGEST_ORDER) + 2
+    total = 2 + len(INGEST_ORDER) + 5
     step = 0
 
     def tick(name: str) -> None:
@@ -87,6 +90,18 @@ def build_demo(
     analysis = nlp_services.analyze_stored(settings)
     analysis["agreement_with_planted_labels"] = truth_agreement(settings, target / "interactions_truth.csv")
     timings["analyse"] = analysis["seconds"]
+    tick("triage every message")
+    from aftersales.demo.accounts import ensure_demo_users
+    from aftersales.services.customer_view import train_churn
+    from aftersales.services.replay import process_stored
+
+    started = time.perf_counter()
+    triage = process_stored(settings)
+    timings["triage"] = round(time.perf_counter() - started, 3)
+    tick("train churn model")
+    churn = train_churn(settings)
+    tick("demo users")
+    accounts = ensure_demo_users(settings, target)
     if progress is not None:
         progress("done", total, total)
     return DemoResult(
@@ -99,6 +114,9 @@ def build_demo(
         improvement_action=action,
         seconds=timings,
         analysis=analysis,
+        triage=triage,
+        churn=churn,
+        accounts=accounts,
     )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from aftersales.nlp import combine as cb
 from aftersales.nlp.models import ARTEFACTS, HashedLinearClassifier, load_shipped
+from aftersales.nlp.models.features import Features, HashingFeaturizer
 from aftersales.nlp.normalise import Normalised, normalise
 from aftersales.nlp.pii import mask_pii
 from aftersales.nlp.rules import RuleLayer, RuleSignals
@@ -123,8 +124,13 @@ class Analyzer:
         """Calibrated probabilities of every model, columns in each model's label order."""
         out: dict[str, np.ndarray] = {}
         texts = [n.text[:MAX_CHARS] for n in norms]
-        for tasks in self._groups.values():
-            feats = self.models[tasks[0]].featurizer.transform(texts)
+        shared = self._shared_features(texts)
+        for key, tasks in self._groups.items():
+            config = dict(key)
+            if shared is not None:
+                feats = shared.restrict(config["n_max"], config["bits"])
+            else:
+                feats = self.models[tasks[0]].featurizer.transform(texts)
             for task in tasks:
                 out[task] = self.models[task].proba_from_features(feats)
         for task in self._other:
@@ -132,6 +138,16 @@ class Analyzer:
             preds = model.predict(texts)
             out[task] = np.array([[p.scores.get(label, 0.0) for label in model.labels] for p in preds], np.float32)
         return out
+
+    def _shared_features(self, texts: list[str]) -> Features | None:
+        """One hashing pass for every model when their featurisers differ only in n_max and bits (the shipped ones)."""
+        configs = [dict(key) for key in self._groups]
+        if len(configs) < 2 or len({c["n_min"] for c in configs}) != 1:
+            return None
+        widest = max(configs, key=lambda c: (c["n_max"], c["bits"]))
+        if any(c["n_max"] > widest["n_max"] or c["bits"] > widest["bits"] for c in configs):
+            return None
+        return HashingFeaturizer(widest["bits"], widest["n_min"], widest["n_max"]).transform(texts)
 
     def analyze(self, text: str) -> Analysis:
         """Analyse one message."""

@@ -199,6 +199,11 @@ cases = Table(
     Column("reopen_count", Integer, nullable=False, server_default="0"),
     Column("emotion_open", CODE),
     Column("emotion_close", CODE),
+    # Added in migration 0003: polarity scores at open/close (emotion recovery) and when each SLA clock broke.
+    Column("polarity_open", Float),
+    Column("polarity_close", Float),
+    Column("first_response_breached_at", DateTime),
+    Column("resolution_breached_at", DateTime),
     *_stamps(),
 )
 
@@ -253,6 +258,11 @@ decisions = Table(
     Column("auto_reply", Boolean, nullable=False, server_default="0"),
     Column("rules_fired", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    # Added in migration 0003: the agent's compensation ceiling, notification events, and the exact TriageContext
+    # the policy saw, so `policy simulate` replays decisions without recomputing history.
+    Column("compensation_limit", Float),
+    Column("notify", JSON),
+    Column("context", JSON),
 )
 
 notifications = Table(

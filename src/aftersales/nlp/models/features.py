@@ -37,6 +37,23 @@ class Features:
         """Number of texts in the batch."""
         return len(self.indptr) - 1
 
+    def restrict(self, n_max: int, bits: int) -> Features:
+        """The features a featuriser with the same n_min but a smaller ``n_max``/``bits`` would produce.
+
+        Exact: an n-gram's hash does not depend on the bucket count (a smaller table keeps the low bits) and
+        occurrences are ordered by position then length, so dropping the longer n-grams keeps the order. One
+        hashing pass then serves every model of the analyzer.
+        """
+        keep = self.lengths <= n_max
+        n_rows = self.n_rows
+        counts = np.diff(self.indptr)
+        docs = np.repeat(np.arange(n_rows, dtype=np.int64), counts)[keep]
+        kept = np.bincount(docs, minlength=n_rows)
+        indptr = np.concatenate(([0], np.cumsum(kept))).astype(np.int64)
+        values = (1.0 / np.sqrt(np.maximum(kept, 1)))[docs].astype(np.float32)
+        indices = self.indices[keep] & np.int64((1 << bits) - 1)
+        return Features(indices, values, indptr, self.starts[keep], self.lengths[keep])
+
     def span(self, k: int, text_len: int) -> tuple[int, int]:
         """Character span of occurrence ``k`` in its text, with the framing markers clipped off."""
         start = int(self.starts[k])

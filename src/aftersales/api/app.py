@@ -1,0 +1,56 @@
+"""The FastAPI app factory: nothing connects to the database until the first request."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from aftersales import __version__
+from aftersales.api import errors
+from aftersales.api.routes import analysis, cases, customers, kb, meta, policy
+from aftersales.config import Settings, get_settings
+
+DESCRIPTION = """After-sales (售后) intelligence for returns and exchanges.
+
+Authenticate with `Authorization: Bearer <API key>` (create one with `aftersales users create NAME --role ROLE`).
+Errors are `{"error": {"code", "message"}}` with stable codes (see docs/api.md).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for these settings (tests pass their own; `aftersales serve` uses the environment)."""
+    app = FastAPI(
+        title="aftersales",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings or get_settings()
+    errors.install(app)
+    app.include_router(meta.router)
+    for module in (analysis, cases, customers, kb, policy):
+        app.include_router(module.router, prefix="/api/v1")
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The factory `aftersales serve` runs in each worker: loads models and policy before the first request."""
+    from contextlib import asynccontextmanager
+    from typing import Any
+
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def warm(_: FastAPI) -> Any:
+        from aftersales.services.runtime import get_runtime
+        from aftersales.storage import db
+
+        rt = get_runtime(settings)  # analyzer weights, policy, calendar, churn model
+        rt.analyzer.analyze("预热 warm-up")
+        db.get_engine(settings)
+        yield
+
+    app = create_app(settings)
+    app.router.lifespan_context = warm
+    return app
