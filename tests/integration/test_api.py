@@ -176,3 +176,12 @@ def test_validation_errors_use_the_contract_shape(api: tuple[TestClient, dict[st
                       headers=headers["manager"])  # fmt: skip
     assert res.status_code == 400 and "created_at" in res.json()["error"]["message"]
     assert client.get("/api/v1/cases/nope", headers=headers["manager"]).status_code == 404
+
+
+def test_a_duplicate_interaction_id_is_a_conflict(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, headers = api
+    submit(client, headers["manager"], interaction_id="dup-1")
+    res = client.post("/api/v1/interactions", json={"customer_id": "C1", "text": "again", "interaction_id": "dup-1"},
+                      headers=headers["manager"])  # fmt: skip
+    assert res.status_code == 409 and res.json()["error"]["code"] == "E409_conflict"
+    assert "dup-1" in res.json()["error"]["message"]

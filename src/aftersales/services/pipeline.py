@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
 
 from aftersales.config import Settings, get_settings
 from aftersales.errors import ConflictError, InvalidInputError
@@ -135,16 +136,21 @@ def _ensure_customer(conn: Connection, msg: Message, history: CustomerHistory) -
         conn.execute(_U_CUSTOMER, {**patch, "cid_": msg.customer_id})
 
 
-_Q_INTERACTION = select(interactions.c.interaction_id).where(interactions.c.interaction_id == bindparam("iid"))
-
-
-def _check_new_interaction(conn: Connection, msg: Message) -> None:
-    if conn.execute(_Q_INTERACTION, {"iid": msg.interaction_id}).first() is not None:
-        raise ConflictError(f"interaction {msg.interaction_id!r} already exists")
-
-
 def _store_interaction(conn: Connection, msg: Message, case_id: str | None) -> None:
-    conn.execute(  # a duplicate that raced past _check_new_interaction hits the primary key instead (no double)
+    """Insert the message; its id is the primary key, so a duplicate is refused by the database (no extra query)."""
+    try:
+        _insert_interaction(conn, msg, case_id)
+    except IntegrityError as exc:
+        # SQLite: "UNIQUE constraint failed: interactions.interaction_id"; PostgreSQL: unique_violation (23505).
+        # (No query here: after an error PostgreSQL refuses every statement until the transaction rolls back.)
+        text = str(exc.orig).lower()
+        if "unique" in text or "duplicate" in text or getattr(exc.orig, "sqlstate", None) == "23505":
+            raise ConflictError(f"interaction {msg.interaction_id!r} already exists") from None
+        raise
+
+
+def _insert_interaction(conn: Connection, msg: Message, case_id: str | None) -> None:
+    conn.execute(
         insert(interactions),
         {
             "interaction_id": msg.interaction_id,
@@ -245,7 +251,6 @@ def process_message(
     Reads and computation come first and every write comes last, so that on SQLite (one writer at a time) the write
     lock is held for the short write phase only, not while the message is analysed.
     """
-    _check_new_interaction(conn, msg)
     history = load_customer_history(conn, msg.customer_id, rt.analyzer.version)
     history.rows["messages"].append(
         {"interaction_id": msg.interaction_id, "customer_id": msg.customer_id, "created_at": msg.created_at,

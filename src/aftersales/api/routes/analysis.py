@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from aftersales.api.deps import ManagerDep, PrincipalDep, SettingsDep
 from aftersales.api.schemas import (
@@ -42,12 +42,14 @@ async def analyze(body: AnalyzeRequest, settings: SettingsDep, _: PrincipalDep) 
     status_code=status.HTTP_201_CREATED,
     summary="Submit a customer or agent message: returns its analysis, case and triage decision",
 )
-async def submit_interaction(body: InteractionCreate, settings: SettingsDep, principal: ManagerDep) -> dict[str, Any]:
+async def submit_interaction(body: InteractionCreate, settings: SettingsDep, principal: ManagerDep) -> Response:
     """Store, analyse, route to a case and triage in one unit of work (on the event loop: see `analyze`)."""
     result = pipeline.submit_interaction(body.model_dump(exclude_none=True), settings, actor=principal.username)
     if result.get("case"):
         result["case"] = case_service.with_sla(result["case"], settings)
-    return result
+    # Serialised once by the response model in Rust (FastAPI would validate the dict, then encode it again).
+    payload = InteractionResult.model_validate(result).model_dump_json()
+    return Response(content=payload, media_type="application/json", status_code=status.HTTP_201_CREATED)
 
 
 @router.post("/labels", status_code=status.HTTP_201_CREATED, summary="Record a human correction of a label")
