@@ -87,7 +87,27 @@ def policy_from_text(text: str, source: str = "<policy>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyValidationError(source, _explain(exc, data, text, source)) from None
+        errors = _explain(exc, data, text, source)
+        # The model's own duplicate check runs only once every field is valid; report all problems at once.
+        errors += [f"{source}: {d}" for d in _raw_duplicate_ids(data) if not any(d in e for e in errors)]
+        raise PolicyValidationError(source, errors) from None
+
+
+def _raw_duplicate_ids(data: dict[str, Any]) -> list[str]:
+    """Duplicate rule ids read from the raw YAML (before the model validates, which may stop at other errors)."""
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return []
+    first: dict[str, int] = {}
+    out = []
+    for i, rule in enumerate(rules):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in first:
+            out.append(f'rule "{rule_id}": id: duplicate (rules[{first[rule_id]}] and rules[{i}])')
+        first.setdefault(rule_id, i)
+    return out
 
 
 def _explain(exc: ValidationError, data: dict[str, Any], text: str, source: str) -> list[str]:

@@ -46,7 +46,12 @@ EXAMPLES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         "reship_items",
         "The parcel arrived without the charger.",
         {"reasons": ("missing_parts",), "problem_type": "service", "language": "en"},
-        {"priority": "P3", "strategy": ["apologise", "replace", "expedite"], "notify": ["replacement_shipped"]},
+        {
+            "priority": "P3",
+            "queue": "logistics",
+            "strategy": ["apologise", "replace", "expedite"],
+            "notify": ["replacement_shipped"],
+        },
     ),
     (
         "defect_remedy",

@@ -347,3 +347,19 @@ def test_validate_warns_about_rules_that_cannot_matter(tmp_path: Path) -> None:
         'rule "off_rule": disabled (enabled: false)',
         'rule "after": unreachable (rule "halt" always matches and stops)',
     ]
+
+
+def test_duplicate_rule_ids_are_reported_alongside_other_errors() -> None:
+    """All problems at once: a duplicate id is named even when another rule has an invalid field."""
+    from aftersales.policy.loader import PolicyValidationError, policy_from_text
+
+    text = (
+        "rules:\n"
+        "  - id: twice\n    when: {emotion: anger}\n    then: {priority: P2}\n"
+        "  - id: twice\n    when: {emotion: angry}\n    then: {priority: P1}\n"
+    )
+    with pytest.raises(PolicyValidationError) as err:
+        policy_from_text(text, source="p.yaml")
+    joined = "\n".join(err.value.errors)
+    assert 'rule "twice": id: duplicate (rules[0] and rules[1])' in joined
+    assert 'unknown emotion "angry"' in joined
