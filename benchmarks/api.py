@@ -125,7 +125,24 @@ def _open_loop(
     }
 
 
-def _run(base: str, key: str, payloads: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server and its worker processes (psutil, from the dev extra)."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _run(
+    base: str, key: str, payloads: list[dict[str, Any]], args: argparse.Namespace, server_pid: int
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"}
     texts = [p["text"] for p in payloads]
     offset = [0]
@@ -144,13 +161,18 @@ def _run(base: str, key: str, payloads: list[dict[str, Any]], args: argparse.Nam
         offset[0] += int(args.rate * 2)
         runs = []
         for _ in range(args.repeat):
-            runs.append(_open_loop(base, headers, make, args.rate, args.seconds))
+            cpu = _server_cpu(server_pid)
+            run = _open_loop(base, headers, make, args.rate, args.seconds)
+            # Server CPU per request: where the time goes when the two cores saturate.
+            run["server_cpu_ms_per_request"] = round((_server_cpu(server_pid) - cpu) * 1000 / run["requests"], 2)
+            runs.append(run)
             offset[0] += int(args.rate * args.seconds)  # every submission is a new interaction id
         out[name] = {
             "runs": runs,
             "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "median_p99_ms": statistics.median(r["p99_ms"] for r in runs),
             "median_achieved_rps": statistics.median(r["achieved_rps"] for r in runs),
+            "median_server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in runs),
         }
     return out
 
@@ -192,7 +214,7 @@ def main() -> None:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.1)
-            results = _run(base, key, payloads, args)
+            results = _run(base, key, payloads, args, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
