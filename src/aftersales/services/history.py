@@ -70,20 +70,12 @@ class CustomerHistory:
 # binding and running it (constructing five statements per request cost more than the queries themselves).
 _CID: BindParameter[str] = bindparam("cid")
 _Q_CUSTOMER = select(customers).where(customers.c.customer_id == _CID)
+_MESSAGE_FIELDS = (
+    *[interactions.c[c] for c in MESSAGE_COLUMNS[:7]],
+    *[analyses.c[c] for c in MESSAGE_COLUMNS[7:]],
+)
 _Q_MESSAGES = (
-    select(
-        interactions.c.interaction_id,
-        interactions.c.customer_id,
-        interactions.c.created_at,
-        interactions.c.channel,
-        interactions.c.author,
-        interactions.c.order_id,
-        interactions.c.case_id,
-        analyses.c.polarity,
-        analyses.c.polarity_score,
-        analyses.c.emotion,
-        analyses.c.stage,
-    )
+    select(*_MESSAGE_FIELDS)
     .outerjoin(
         analyses,
         and_(
@@ -120,19 +112,7 @@ def load_customer_history(conn: Connection, customer_id: str, model_version: str
 
 def load_all_frames(conn: Connection, model_version: str) -> dict[str, pd.DataFrame]:
     """The same frames for every customer (batch replays, churn training, the at-risk list)."""
-    msg_query = select(
-        interactions.c.interaction_id,
-        interactions.c.customer_id,
-        interactions.c.created_at,
-        interactions.c.channel,
-        interactions.c.author,
-        interactions.c.order_id,
-        interactions.c.case_id,
-        analyses.c.polarity,
-        analyses.c.polarity_score,
-        analyses.c.emotion,
-        analyses.c.stage,
-    ).outerjoin(
+    msg_query = select(*_MESSAGE_FIELDS).outerjoin(
         analyses,
         and_(analyses.c.interaction_id == interactions.c.interaction_id, analyses.c.model_version == model_version),
     )

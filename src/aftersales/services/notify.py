@@ -73,6 +73,22 @@ def _customer_email(conn: Connection, customer_id: str) -> str | None:
     return conn.execute(select(customers.c.email).where(customers.c.customer_id == customer_id)).scalar()
 
 
+def _email(
+    conn: Connection, case_id: str, to: str, subject: str, body: str, event: str, not_before: dt.datetime | None = None
+) -> None:
+    """Queue one e-mail to a customer in the outbox."""
+    outbox.enqueue(
+        conn,
+        case_id=case_id,
+        channel=outbox.EMAIL_CHANNEL,
+        recipient=to,
+        subject=subject,
+        body=body,
+        payload={"event": event},
+        not_before=not_before,
+    )
+
+
 def enqueue_customer_event(
     conn: Connection,
     rt: Runtime,
@@ -88,16 +104,7 @@ def enqueue_customer_event(
         return False
     ctx = _reply_context(conn, rt, case_row)
     subject, body = render_notification(event, _language(case_row, language), ctx, **extra)
-    outbox.enqueue(
-        conn,
-        case_id=case_row["case_id"],
-        channel=outbox.EMAIL_CHANNEL,
-        recipient=email,
-        subject=subject,
-        body=body,
-        payload={"event": event},
-        not_before=not_before,
-    )
+    _email(conn, case_row["case_id"], email, subject, body, event, not_before)
     return True
 
 
@@ -163,15 +170,7 @@ def enqueue_reply(conn: Connection, rt: Runtime, case_row: Mapping[str, Any], te
         return False
     zh = _language(case_row) == "zh"
     subject = f"关于您的售后问题 [{case_row['case_id']}]" if zh else f"About your request [{case_row['case_id']}]"
-    outbox.enqueue(
-        conn,
-        case_id=case_row["case_id"],
-        channel=outbox.EMAIL_CHANNEL,
-        recipient=email,
-        subject=subject,
-        body=text,
-        payload={"event": "reply"},
-    )
+    _email(conn, case_row["case_id"], email, subject, text, "reply")
     return True
 
 
