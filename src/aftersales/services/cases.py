@@ -12,7 +12,7 @@ from aftersales.config import Settings, get_settings
 from aftersales.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.services.pipeline import process_message
 from aftersales.services.runtime import get_runtime
-from aftersales.services.triage import Message, late_stamps, utcnow
+from aftersales.services.triage import Message, _ev, late_stamps, utcnow
 from aftersales.services.users import Principal
 from aftersales.storage import db
 from aftersales.storage.tables import analyses, case_events, cases, customers, decisions, interactions, users
@@ -32,6 +32,11 @@ OPEN = ("new", "triaged", "in_progress", "waiting_customer")
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.datetime | dt.date) else v) for k, v in row.items()}
+
+
+def _log(conn: Connection, case_id: str, at: dt.datetime, principal: Principal, kind: str, **payload: Any) -> None:
+    """Append one entry to the case's audit trail, as the caller (from/to status go to their own columns)."""
+    conn.execute(insert(case_events), _ev(case_id, at, principal.username, kind, **payload))
 
 
 def _visible(principal: Principal, row: dict[str, Any]) -> None:
@@ -226,17 +231,8 @@ def transition_case(
         if target == "closed":
             patch["closed_at"] = now
         conn.execute(update(cases).where(cases.c.case_id == case_id).values(**patch))
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=now,
-                actor=principal.username,
-                kind="reopened" if kind == "reopen" else "transition",
-                from_status=row["status"],
-                to_status=target,
-                payload=payload or None,
-            )
-        )
+        kind_name = "reopened" if kind == "reopen" else "transition"
+        _log(conn, case_id, now, principal, kind_name, from_status=row["status"], to_status=target, **payload)
     return get_case(case_id, principal, settings)
 
 
@@ -262,18 +258,8 @@ def assign_case(
         if queue is not None:
             patch["queue"] = queue
         conn.execute(update(cases).where(cases.c.case_id == case_id).values(**patch))
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=now,
-                actor=principal.username,
-                kind="assigned",
-                payload={
-                    "assignee": [row["assignee"], assignee],
-                    "queue": [row["queue"], patch.get("queue", row["queue"])],
-                },
-            )
-        )
+        moved = {"assignee": [row["assignee"], assignee], "queue": [row["queue"], patch.get("queue", row["queue"])]}
+        _log(conn, case_id, now, principal, "assigned", **moved)
     return get_case(case_id, principal, settings)
 
 
@@ -311,26 +297,13 @@ def reply_to_case(
         if row["status"] in ("new", "triaged"):
             check_transition(row["status"], "in_progress")
             conn.execute(update(cases).where(cases.c.case_id == case_id).values(status="in_progress"))
-            conn.execute(
-                insert(case_events).values(
-                    case_id=case_id, at=now, actor=principal.username, kind="transition",
-                    from_status=row["status"], to_status="in_progress", payload={"note": "agent replied"},
-                )
-            )  # fmt: skip
+            _log(conn, case_id, now, principal, "transition", from_status=row["status"], to_status="in_progress",
+                 note="agent replied")  # fmt: skip
             row["status"] = "in_progress"
         if status and status != row["status"]:
             check_transition(row["status"], status)
             conn.execute(update(cases).where(cases.c.case_id == case_id).values(status=status, updated_at=now))
-            conn.execute(
-                insert(case_events).values(
-                    case_id=case_id,
-                    at=now,
-                    actor=principal.username,
-                    kind="transition",
-                    from_status=row["status"],
-                    to_status=status,
-                )
-            )
+            _log(conn, case_id, now, principal, "transition", from_status=row["status"], to_status=status)
         if notify:
             from aftersales.services.notify import enqueue_reply
 
@@ -353,15 +326,7 @@ def notify_progress(
         row = _case_row(conn, case_id)
         _queues_ok(principal, row)
         queued = enqueue_customer_event(conn, rt, row, event, **extra)
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=now,
-                actor=principal.username,
-                kind="notified",
-                payload={"event": event, "queued": queued},
-            )
-        )
+        _log(conn, case_id, now, principal, "notified", event=event, queued=queued)
     return get_case(case_id, principal, settings)
 
 
@@ -450,13 +415,6 @@ def correct_label(
     )
     if msg.case_id:
         with db.transaction(db.get_engine(settings)) as conn:
-            conn.execute(
-                insert(case_events).values(
-                    case_id=msg.case_id,
-                    at=utcnow(),
-                    actor=principal.username,
-                    kind="label_corrected",
-                    payload={"interaction": interaction_id, "task": task, "from": old, "to": value},
-                )
-            )
+            _log(conn, msg.case_id, utcnow(), principal, "label_corrected", interaction=interaction_id, task=task,
+                 **{"from": old, "to": value})  # fmt: skip
     return {"id": correction_id, "interaction_id": interaction_id, "task": task, "old_value": old, "value": value}
