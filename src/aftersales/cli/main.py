@@ -148,5 +148,9 @@ app.add_typer(_ops.outbox_app, name="outbox")
 app.add_typer(_ops.churn_app, name="churn")
 app.command("serve")(_ops.serve)
 
+from aftersales.cli import kpi as _kpi  # noqa: E402
+
+app.command("kpi")(_kpi.kpi)
+
 if __name__ == "__main__":  # pragma: no cover
     app()
