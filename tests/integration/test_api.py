@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.routing import APIRoute
@@ -185,3 +187,18 @@ def test_a_duplicate_interaction_id_is_a_conflict(api: tuple[TestClient, dict[st
                       headers=headers["manager"])  # fmt: skip
     assert res.status_code == 409 and res.json()["error"]["code"] == "E409_conflict"
     assert "dup-1" in res.json()["error"]["message"]
+
+
+def test_kpis_endpoint_returns_the_cli_contract_rows(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, headers = api
+    submit(client, headers["manager"])
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # windows are local dates (default timezone)
+    params = {"name": "complaint_volume", "period": "day", "from": today.isoformat(), "to": today.isoformat()}
+    res = client.get("/api/v1/kpis", params=params, headers=headers["manager"])
+    assert res.status_code == 200, res.text
+    (row,) = res.json()
+    assert {"kpi", "value", "target", "previous", "trend", "n"} <= set(row)
+    assert row["kpi"] == "complaint_volume" and row["value"] >= 1
+    assert client.get("/api/v1/kpis", headers=headers["agent_care"]).status_code == 403
+    bad = client.get("/api/v1/kpis", params={"name": "happiness"}, headers=headers["manager"])
+    assert bad.status_code == 400 and "return_rate" in bad.json()["error"]["message"]

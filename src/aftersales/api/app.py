@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from aftersales import __version__
 from aftersales.api import errors
-from aftersales.api.routes import analysis, cases, customers, kb, meta, policy
+from aftersales.api.routes import analysis, cases, customers, kb, kpis, meta, policy
 from aftersales.config import Settings, get_settings
 
 DESCRIPTION = """After-sales (售后) intelligence for returns and exchanges.
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     errors.install(app)
     app.include_router(meta.router)
-    for module in (analysis, cases, customers, kb, policy):
+    for module in (analysis, cases, customers, kb, kpis, policy):
         app.include_router(module.router, prefix="/api/v1")
     return app
 

@@ -241,7 +241,11 @@ def compute_kpis(
         if not kpis:
             raise InvalidInputError(f"no KPI supports dimension {by!r}; dimensions: region, category, sku, ...")
     today = today or dt.datetime.now(settings.zone).date()
-    cur, prev = windows(settings, *resolve_dates(period, start, end, today))
+    try:
+        cur, prev = windows(settings, *resolve_dates(period, start, end, today))
+    except OverflowError:
+        # Dates at the edge of the calendar (year 1 or 9999) leave no room for the window or the one before it.
+        raise InvalidInputError(f"dates out of range: from={start} to={end}") from None
     targets = targets or {}
     engine = db.get_engine(settings)
     rows: list[dict[str, Any]] = []
