@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import time
@@ -55,10 +54,6 @@ class IngestSummary:
         return self.accepted + self.updated + self.unchanged + self.rejected
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def _ingest_chunks(
     entity: str,
     source: str,
@@ -104,7 +99,7 @@ def _ingest_chunks(
             if settings.mask_pii:
                 summary.pii_masked += mask_free_text(checked.frame, FREE_TEXT.get(entity, ()))
             with engine.begin() as conn:
-                result = upserter.write(conn, checked.frame, _utcnow())
+                result = upserter.write(conn, checked.frame, db.utcnow())
             ref_rejects = [Reject(row, [col], [why], _raw_for(chunk, row)) for row, col, why in result.ref_rejects]
             all_rejects = sorted(checked.rejects + ref_rejects, key=lambda r: r.row)
             if rejects is not None:
@@ -169,7 +164,7 @@ def _raw_for(chunk: RawChunk, row: int) -> list[str | None]:
 def _start_run(engine: Engine, entity: str, source: str) -> int:
     with engine.begin() as conn:
         res = conn.execute(
-            insert(ingest_runs).values(entity=entity, source=source, started_at=_utcnow(), status="running")
+            insert(ingest_runs).values(entity=entity, source=source, started_at=db.utcnow(), status="running")
         )
         return int(res.inserted_primary_key[0])  # type: ignore[index]
 
@@ -180,7 +175,7 @@ def _finish_run(engine: Engine, run_id: int, summary: IngestSummary, status: str
             update(ingest_runs)
             .where(ingest_runs.c.id == run_id)
             .values(
-                finished_at=_utcnow(),
+                finished_at=db.utcnow(),
                 status=status,
                 accepted=summary.accepted,
                 updated=summary.updated,

@@ -12,11 +12,13 @@ from aftersales.config import Settings, get_settings
 from aftersales.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from aftersales.services.pipeline import process_message
 from aftersales.services.runtime import get_runtime
-from aftersales.services.triage import Message, _ev, late_stamps, utcnow
+from aftersales.services.triage import Message, _ev, late_stamps
 from aftersales.services.users import Principal
 from aftersales.storage import db
+from aftersales.storage.db import utcnow
 from aftersales.storage.tables import analyses, case_events, cases, customers, decisions, interactions, users
 from aftersales.vocab import CaseStatus, Priority
+from aftersales.workflow.calendar import BusinessCalendar
 from aftersales.workflow.followup import emotion_recovery, schedule_followup
 from aftersales.workflow.sla import sla_status
 from aftersales.workflow.states import check_transition
@@ -51,7 +53,9 @@ def _case_row(conn: Connection, case_id: str) -> dict[str, Any]:
     return dict(row)
 
 
-def with_sla(row: dict[str, Any], settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
+def with_sla(
+    row: dict[str, Any], settings: Settings, now: dt.datetime | None = None, calendar: BusinessCalendar | None = None
+) -> dict[str, Any]:
     """A case row plus its live SLA state (business minutes left, at risk, breached)."""
     status = sla_status(
         opened_at=row["opened_at"],
@@ -60,7 +64,7 @@ def with_sla(row: dict[str, Any], settings: Settings, now: dt.datetime | None = 
         resolution_due=row.get("resolution_due"),
         resolved_at=row.get("resolved_at") or row.get("closed_at"),
         now=now or utcnow(),
-        calendar=get_runtime(settings).calendar,
+        calendar=calendar or get_runtime(settings).calendar,
     )
     return {**_jsonable(row), "sla": _jsonable(status.to_dict())}
 
@@ -120,8 +124,8 @@ def list_cases(
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
         total = int(conn.execute(count_q).scalar_one())
-    now = utcnow()
-    return {"data": [with_sla(r, settings, now) for r in rows], "count": total}
+    now, calendar = utcnow(), get_runtime(settings).calendar
+    return {"data": [with_sla(r, settings, now, calendar) for r in rows], "count": total}
 
 
 def get_case(case_id: str, principal: Principal, settings: Settings | None = None) -> dict[str, Any]:

@@ -6,18 +6,18 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aftersales.config import Settings, get_settings
 from aftersales.errors import NotFoundError, PermissionDeniedError
 from aftersales.services.history import load_all_frames, load_customer_history
 from aftersales.services.runtime import churn_model_path, get_runtime, reset_runtimes
-from aftersales.services.triage import utcnow
 from aftersales.services.users import Principal
 from aftersales.signals.churn import build_training_set, try_fit
 from aftersales.signals.frames import Frames
 from aftersales.signals.scalar import signals_from_rows
 from aftersales.storage import db
+from aftersales.storage.db import utcnow
 from aftersales.storage.tables import cases, customers
 
 
@@ -82,7 +82,7 @@ def train_churn(settings: Settings | None = None) -> dict[str, Any]:
     rt = get_runtime(settings)
     with db.get_engine(settings).connect() as conn:
         raw = load_all_frames(conn, rt.analyzer.version)
-        n_cases = len(conn.execute(select(cases.c.case_id)).all())
+        n_cases = int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
     frames = Frames.of(**raw)
     training = build_training_set(frames, settings.churn_horizon_days)
     model = try_fit(training)

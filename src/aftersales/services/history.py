@@ -44,13 +44,6 @@ class CustomerHistory:
     stored: dict[str, Any] = field(default_factory=dict)  # the customers row as stored (before message overrides)
 
     @property
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """The same rows as DataFrames (for callers that want pandas)."""
-        columns = {"customers": CUSTOMER_COLUMNS, "messages": MESSAGE_COLUMNS, "orders": ORDER_COLUMNS,
-                   "returns": RETURN_COLUMNS, "cases": CASE_COLUMNS}  # fmt: skip
-        return {name: pd.DataFrame(rows, columns=columns[name]) for name, rows in self.rows.items()}
-
-    @property
     def case_refs(self) -> list[CaseRef]:
         """The customer's cases in the shape routing reads."""
         return [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -14,10 +13,6 @@ from aftersales.storage import db
 from aftersales.storage.tables import kb_articles
 
 FIELDS = ("article_id", "title", "body", "tags", "language")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _public(row: Any) -> dict[str, Any]:
@@ -54,7 +49,7 @@ def create_article(data: dict[str, Any], settings: Settings | None = None) -> di
     """Add an article (id generated when absent); E409 when the id exists."""
     settings = settings or get_settings()
     article_id = data.get("article_id") or f"KB-{secrets.token_hex(4)}"
-    now = _now()
+    now = db.utcnow()
     with db.transaction(db.get_engine(settings)) as conn:
         if conn.execute(select(kb_articles.c.article_id).where(kb_articles.c.article_id == article_id)).first():
             raise ConflictError(f"article {article_id!r} already exists")
@@ -78,7 +73,7 @@ def update_article(article_id: str, data: dict[str, Any], settings: Settings | N
     patch = {k: v for k, v in data.items() if k in FIELDS[1:] and v is not None}
     with db.transaction(db.get_engine(settings)) as conn:
         res = conn.execute(
-            update(kb_articles).where(kb_articles.c.article_id == article_id).values(**patch, updated_at=_now())
+            update(kb_articles).where(kb_articles.c.article_id == article_id).values(**patch, updated_at=db.utcnow())
         )
         if not res.rowcount:
             raise NotFoundError(f"article {article_id!r} not found")

@@ -21,20 +21,12 @@ from aftersales.services import outbox
 from aftersales.services.runtime import Runtime, get_runtime
 from aftersales.storage import db
 from aftersales.storage.tables import case_events, cases, customers, orders
+from aftersales.workflow.sla import find_breaches
 
 CUSTOMER_EVENTS = ("return_received", "refund_issued", "replacement_shipped")
 TEAM_EVENTS = ("case_escalated", "sla_breach")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 OPEN = ("new", "triaged", "in_progress", "waiting_customer")
-
-
-def _senders(rt: Runtime) -> dict[str, Any]:
-    """The configured senders, built once per runtime."""
-    cached = getattr(rt, "_senders", None)
-    if cached is None:
-        cached = outbox.senders_from_settings(rt.settings)
-        rt._senders = cached  # type: ignore[attr-defined]
-    return cached  # type: ignore[no-any-return]
 
 
 def _language(case_row: Mapping[str, Any], hint: str | None = None) -> str:
@@ -100,7 +92,7 @@ def enqueue_customer_event(
 ) -> bool:
     """Queue a customer-facing notification by e-mail; False (and nothing queued) when it cannot be delivered."""
     email = _customer_email(conn, case_row["customer_id"])
-    if not email or outbox.EMAIL_CHANNEL not in _senders(rt):
+    if not email or outbox.EMAIL_CHANNEL not in rt.senders:
         return False
     ctx = _reply_context(conn, rt, case_row)
     subject, body = render_notification(event, _language(case_row, language), ctx, **extra)
@@ -112,7 +104,7 @@ def enqueue_team_event(
     conn: Connection, rt: Runtime, case_row: Mapping[str, Any], event: str, language: str | None = None, **extra: Any
 ) -> int:
     """Post a team notification to every configured group-robot webhook; returns how many were queued."""
-    hooks = [name for name in _senders(rt) if name != outbox.EMAIL_CHANNEL]
+    hooks = [name for name in rt.senders if name != outbox.EMAIL_CHANNEL]
     if not hooks:
         return 0
     ctx = _reply_context(conn, rt, case_row)
@@ -166,7 +158,7 @@ def queue_name(rt: Runtime, code: str | None, language: str | None) -> str | Non
 def enqueue_reply(conn: Connection, rt: Runtime, case_row: Mapping[str, Any], text: str) -> bool:
     """E-mail an agent's reply to the customer when they have an address and e-mail is configured."""
     email = _customer_email(conn, case_row["customer_id"])
-    if not email or outbox.EMAIL_CHANNEL not in _senders(rt):
+    if not email or outbox.EMAIL_CHANNEL not in rt.senders:
         return False
     zh = _language(case_row) == "zh"
     subject = f"关于您的售后问题 [{case_row['case_id']}]" if zh else f"About your request [{case_row['case_id']}]"
@@ -180,33 +172,30 @@ def detect_breaches(settings: Settings | None = None, now: dt.datetime | None = 
     rt = get_runtime(settings)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     c = cases.c
-    first = and_(c.first_response_at.is_(None), c.first_response_due < now, c.first_response_breached_at.is_(None))
+    # SQL narrows to open cases with an unstamped clock past due; workflow.sla.find_breaches decides per clock.
+    first = and_(c.first_response_due < now, c.first_response_breached_at.is_(None))
     resolution = and_(c.resolution_due < now, c.resolution_breached_at.is_(None))
     found = {"first_response": 0, "resolution": 0}
     with db.transaction(db.get_engine(settings)) as conn:
-        rows = conn.execute(select(cases).where(c.status.in_(OPEN), or_(first, resolution))).mappings().all()
-        for row in rows:
-            clocks = []
-            if (
-                row["first_response_at"] is None
-                and row["first_response_breached_at"] is None
-                and (row["first_response_due"] and row["first_response_due"] < now)
-            ):
-                clocks.append(("first_response", row["first_response_due"]))
-            if row["resolution_breached_at"] is None and row["resolution_due"] and row["resolution_due"] < now:
-                clocks.append(("resolution", row["resolution_due"]))
-            for clock, due in clocks:
-                found[clock] += 1
-                # The stamp is when the clock broke (its due time), the same whether noticed live, late or in a replay.
-                conn.execute(update(cases).where(c.case_id == row["case_id"]).values({f"{clock}_breached_at": due}))
-                over = int((now - due).total_seconds() // 60)
-                conn.execute(
-                    insert(case_events).values(
-                        case_id=row["case_id"], at=now, actor="sla", kind="sla_breach",
-                        payload={"clock": clock, "due": due.isoformat(), "minutes_over": over},
-                    )
-                )  # fmt: skip
-                enqueue_team_event(conn, rt, dict(row), "sla_breach", minutes_over=over)
+        rows = {
+            r["case_id"]: dict(r)
+            for r in conn.execute(select(cases).where(c.status.in_(OPEN), or_(first, resolution))).mappings()
+        }
+        for breach in find_breaches(rows.values(), now, rt.calendar):
+            found[breach.clock] += 1
+            # The stamp is when the clock broke (its due time), the same whether noticed live, late or in a replay.
+            conn.execute(
+                update(cases).where(c.case_id == breach.case_id).values({f"{breach.clock}_breached_at": breach.due})
+            )
+            over = round(breach.minutes_over)  # business minutes
+            conn.execute(
+                insert(case_events).values(
+                    case_id=breach.case_id, at=now, actor="sla", kind="sla_breach",
+                    payload={"clock": breach.clock, "due": breach.due.isoformat(), "minutes_over": over},
+                )
+            )  # fmt: skip
+            if breach.ongoing:  # a clock that already stopped late needs a record, not an alert
+                enqueue_team_event(conn, rt, rows[breach.case_id], "sla_breach", minutes_over=over)
     return {"checked_at": now.isoformat(), "breached": found}
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
 
 from aftersales.config import Settings
 from aftersales.errors import ConfigError, DeliveryError
+from aftersales.storage import db
 from aftersales.storage.tables import notifications
 from aftersales.workflow.senders import OutboundMessage, Sender, SmtpSender, WebhookSender, backoff_delay
 
@@ -36,10 +37,6 @@ CHANNEL_MAX = 32  # notifications.channel is String(32)
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 
 n = notifications.c
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -79,7 +76,7 @@ def enqueue(
             attempts=0,
             next_attempt_at=not_before,
             # Set here, not by the server default: PostgreSQL's CURRENT_TIMESTAMP is session-local, not UTC.
-            created_at=_utcnow(),
+            created_at=db.utcnow(),
         )
     )
     key = result.inserted_primary_key
@@ -147,7 +144,7 @@ def deliver_due(
     if batch < 1 or max_attempts < 1:
         raise ValueError("batch and max_attempts must be >= 1")
     clock_fixed = now is not None
-    start = now or _utcnow()
+    start = now or db.utcnow()
     report = DeliveryReport()
     report.dead += _bury_exhausted(engine, start, max_attempts)
     rows = _claim(engine, start, batch, max_attempts, lease)
@@ -162,7 +159,7 @@ def deliver_due(
                 ):
                     report.released += 1
             break
-        stamp = start if clock_fixed else _utcnow()
+        stamp = start if clock_fixed else db.utcnow()
         message = OutboundMessage(row.channel, row.recipient, row.subject, row.body, dict(row.payload or {}))
         try:
             sender = senders.get(row.channel)
@@ -194,7 +191,7 @@ def requeue_dead(conn: Connection, ids: list[int] | None = None, now: dt.datetim
     stmt = update(notifications).where(n.status == DEAD)
     if ids is not None:
         stmt = stmt.where(n.id.in_(ids))
-    return conn.execute(stmt.values(status=PENDING, attempts=0, next_attempt_at=now or _utcnow())).rowcount
+    return conn.execute(stmt.values(status=PENDING, attempts=0, next_attempt_at=now or db.utcnow())).rowcount
 
 
 def senders_from_settings(settings: Settings) -> dict[str, Sender]:

@@ -24,10 +24,10 @@ from aftersales.services.triage import (
     is_problem,
     late_stamps,
     plan_case,
-    utcnow,
 )
 from aftersales.signals.scalar import signals_from_rows
 from aftersales.storage import db
+from aftersales.storage.db import utcnow
 from aftersales.storage.tables import analyses, case_events, cases, customers, decisions, interactions
 from aftersales.vocab import Channel, Language
 from aftersales.workflow.routing import idle_resolution, route_message

@@ -181,6 +181,7 @@ def process_stored(
         frames = load_all_frames(conn, version)
         existing = [dict(r) for r in conn.execute(select(cases)).mappings()]
     state = _Replay()
+    existing_by_id = {r["case_id"]: r for r in existing}
     for r in existing:
         case = _Case(r["case_id"], r["customer_id"], r["order_id"], r["return_id"], r["channel"], r["subject"] or "",
                      r["opened_at"], r["status"], r["first_response_at"], None, r["resolved_at"],
@@ -231,7 +232,7 @@ def process_stored(
         analysis = _analysis(by_id[msg.interaction_id], version)
         current = rows_by_case.get(case_id)
         if current is None and state.cases[case_id].existing:
-            current = next(r for r in existing if r["case_id"] == case_id)
+            current = existing_by_id[case_id]
         ctx = build_context(analysis, sig, msg, current)
         decision = rt.engine.decide(ctx)
         plan = plan_case(rt, msg, route if current is not None else Route("new", None, route.reason), current,

@@ -33,7 +33,16 @@ class Runtime:
     engine: PolicyEngine
     calendar: BusinessCalendar
     churn: ChurnModel | None
-    _kb: Any = field(default=None, repr=False)
+    _senders: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def senders(self) -> dict[str, Any]:
+        """Notification senders from the settings, built on first use (their HTTP pools are reused)."""
+        if self._senders is None:
+            from aftersales.services.outbox import senders_from_settings
+
+            self._senders = senders_from_settings(self.settings)
+        return self._senders
 
     @property
     def policy_version(self) -> str:
@@ -47,16 +56,8 @@ _RUNTIMES: dict[tuple[Any, ...], Runtime] = {}
 
 def _key(settings: Settings) -> tuple[Any, ...]:
     churn = churn_model_path(settings)
-    return (
-        # Everything the runtime is built from, senders' settings included (two Settings for one database may
-        # differ in SMTP/webhooks).
-        settings.model_dump_json(),
-        settings.resolved_database_url,
-        str(settings.policy_path),
-        str(settings.model_dir),
-        str(churn),
-        churn.stat().st_mtime if churn.exists() else None,
-    )
+    # Every setting (two Settings for one database may differ in SMTP/webhooks), and the churn model file's version.
+    return (settings.model_dump_json(), churn.stat().st_mtime if churn.exists() else None)
 
 
 def load_churn(settings: Settings) -> ChurnModel | None:

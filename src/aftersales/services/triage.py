@@ -23,11 +23,6 @@ from aftersales.workflow.routing import Route
 PRIORITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
-def utcnow() -> dt.datetime:
-    """Naive UTC now, the storage convention."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 @dataclass
 class Message:
     """A validated incoming interaction (times naive UTC, text already PII-masked when masking is on)."""

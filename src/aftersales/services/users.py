@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import re
@@ -51,10 +50,6 @@ class Principal:
             "queues": list(self.queues),
             "display_name": self.display_name,
         }
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def hash_key(secret: str) -> str:
@@ -116,12 +111,12 @@ def create_user(
                 role=role,
                 queues=queues,
                 password_hash=hash_password(password) if password else None,
-                created_at=_utcnow(),
+                created_at=db.utcnow(),
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         conn.execute(
             insert(api_keys).values(
-                user_id=user_id, name="default", prefix=prefix, key_hash=hash_key(key), created_at=_utcnow()
+                user_id=user_id, name="default", prefix=prefix, key_hash=hash_key(key), created_at=db.utcnow()
             )
         )
     return {"user": username, "role": role, "queues": queues, "api_key": key}
@@ -137,7 +132,7 @@ def issue_key(username: str, name: str = "extra", settings: Settings | None = No
             raise NotFoundError(f"user {username!r} not found")
         conn.execute(
             insert(api_keys).values(
-                user_id=row.id, name=name, prefix=prefix, key_hash=hash_key(key), created_at=_utcnow()
+                user_id=row.id, name=name, prefix=prefix, key_hash=hash_key(key), created_at=db.utcnow()
             )
         )
     return key
@@ -153,7 +148,7 @@ def revoke_keys(username: str, settings: Settings | None = None) -> int:
         res = conn.execute(
             update(api_keys)
             .where(api_keys.c.user_id == row.id, api_keys.c.revoked_at.is_(None))
-            .values(revoked_at=_utcnow())
+            .values(revoked_at=db.utcnow())
         )
         return int(res.rowcount or 0)
 

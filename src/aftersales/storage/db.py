@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,6 +108,11 @@ def ensure_indexes(engine: Engine, tables: Iterable[Table] | None = None) -> Non
         for table in tables if tables is not None else metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: the storage convention for every timestamp column."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 _ENGINES: dict[str, Engine] = {}
