@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,6 +29,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
         if key.startswith("AFTERSALES_") and key not in (
             "AFTERSALES_TEST_DATABASE_URL",
             "AFTERSALES_SHARED_DATA",
+            "AFTERSALES_TEST_DEMO_CACHE",
         ):
             monkeypatch.delenv(key)
     monkeypatch.setenv("AFTERSALES_HOME", str(tmp_path / "default-home"))
@@ -73,3 +78,46 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
+
+
+DEMO_END = dt.date(2026, 10, 31)
+"""The fixed last day of the shared demo data set (so 2026-10 is its last full month)."""
+
+
+@dataclass(frozen=True)
+class DemoHome:
+    """A fully built demo merchant (ingested, analysed, triaged, churn model trained) and its planted truths."""
+
+    settings: Settings
+    truths: dict[str, Any]
+
+
+def _build_demo_home(home: Path) -> None:
+    from aftersales.demo import build_demo
+
+    build_demo(load_settings(home=home), seed=42, end=DEMO_END)
+    (home / ".built").write_text("seed=42 end=" + DEMO_END.isoformat() + "\n", encoding="utf-8")
+    db.dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> DemoHome:
+    """The default-size demo (seed 42, ends 2026-10-31), built once per session (~30 s) on SQLite.
+
+    Tests may add rows (actions, replies) but must not rely on others not doing so. For quicker local runs set
+    AFTERSALES_TEST_DEMO_CACHE=DIR: the demo is built there once and copied for each session.
+    """
+    import json
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    cache = os.environ.get("AFTERSALES_TEST_DEMO_CACHE")
+    if cache:
+        cached = Path(cache)
+        if not (cached / ".built").exists():
+            shutil.rmtree(cached, ignore_errors=True)
+            _build_demo_home(cached)
+        shutil.copytree(cached, home)
+    else:
+        _build_demo_home(home)
+    truths = json.loads((home / "demo" / "truths.json").read_text(encoding="utf-8"))
+    return DemoHome(settings=load_settings(home=home), truths=truths)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,6 +47,22 @@ class WebhookConfig(BaseModel):
         default=None, description="Signing secret (dingtalk 加签, feishu 签名校验, generic)."
     )
     timeout: float = Field(default=5, gt=0, le=60, description="Seconds before a delivery attempt fails.")
+
+
+class PromotionWindowConfig(BaseModel):
+    """One promotion/holiday window for insights baselines (docs/insights.md): name and inclusive local dates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=32, description="Display name, e.g. 618, 双11, 店庆.")
+    start: datetime.date = Field(description="First local date of the window.")
+    end: datetime.date = Field(description="Last local date of the window (inclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PromotionWindowConfig:
+        if self.end < self.start:
+            raise ValueError(f"promotion window {self.name!r}: end {self.end} is before start {self.start}")
+        return self
 
 
 class Settings(BaseSettings):
@@ -109,6 +126,31 @@ class Settings(BaseSettings):
         "Unset: no survey e-mail is sent (the follow-up date is still recorded).",
     )
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the web app's session cookies; unset: generated once into HOME/secret_key (mode 600).",
+    )
+
+    kpi_targets: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-KPI target overrides, KPI name → value (docs/kpis.md); unset KPIs keep the registry default.",
+    )
+    dashboard_cache_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="How long the dashboard keeps its KPI cards and anomaly panel per filter set (0: no cache).",
+    )
+
+    promotion_calendar: list[PromotionWindowConfig] = Field(
+        default_factory=list,
+        description="Extra promotion windows [{name, start, end}] for insights; one named like a built-in (618, 双11, "
+        "双12, 年货节, 春节) replaces that built-in in its year.",
+    )
+    promotion_builtin: bool = Field(
+        default=True, description="Use the built-in 年货节/春节/618/双11/双12 windows in insights baselines."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -116,6 +158,17 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("kpi_targets")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, float]) -> dict[str, float]:
+        # Imported here: analytics modules may import config, and config must stay importable first.
+        from aftersales.analytics.kpis import KPIS, unknown_kpis
+
+        unknown = unknown_kpis(value)
+        if unknown:
+            raise ValueError(f"unknown KPI {unknown[0]!r} in kpi_targets; known KPIs: {', '.join(KPIS)}")
         return value
 
     @field_validator("home")

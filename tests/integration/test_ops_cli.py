@@ -393,7 +393,7 @@ def test_serve_runs_the_api(settings: Settings) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "aftersales.cli.main", "serve", "--home", str(settings.home), "--port", str(port)],
+        [sys.executable, "-m", "aftersales", "serve", "--home", str(settings.home), "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

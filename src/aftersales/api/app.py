@@ -6,7 +6,13 @@ from fastapi import FastAPI
 
 from aftersales import __version__
 from aftersales.api import errors
+from aftersales.api.routes import actions as actions_routes
 from aftersales.api.routes import analysis, cases, customers, kb, kpis, meta, policy
+from aftersales.api.routes import ask as ask_routes
+from aftersales.api.routes import dashboard as dashboard_routes
+from aftersales.api.routes import forecasts as forecasts_routes
+from aftersales.api.routes import insights as insights_routes
+from aftersales.api.routes import segments as segments_routes
 from aftersales.config import Settings, get_settings
 
 DESCRIPTION = """After-sales (售后) intelligence for returns and exchanges.
@@ -31,6 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     for module in (analysis, cases, customers, kb, kpis, policy):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(dashboard_routes.router, prefix="/api/v1")
+    app.include_router(insights_routes.router, prefix="/api/v1")
+    app.include_router(forecasts_routes.router, prefix="/api/v1")
+    app.include_router(segments_routes.router, prefix="/api/v1")
+    app.include_router(ask_routes.router, prefix="/api/v1")
+    app.include_router(actions_routes.router, prefix="/api/v1")
+    from aftersales.web import install as install_web
+
+    install_web(app)  # pages at "/" (after the API's error handlers, which it wraps for page paths)
     return app
 
 

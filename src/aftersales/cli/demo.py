@@ -13,6 +13,8 @@ from rich.table import Table
 from aftersales.cli.common import console, domain_errors, settings_for
 from aftersales.cli.render import case_table, print_wide
 from aftersales.demo import DemoResult, build_demo
+from aftersales.demo.accounts import DEMO_PASSWORD
+from aftersales.demo.accounts import DEMO_USERS as DEMO_LOGINS
 
 
 def _parse_end(value: str | None) -> dt.date | None:
@@ -110,13 +112,37 @@ def demo(
     print_wide(case_table(queue["data"], f"the queue: top {len(queue['data'])} of {queue['count']:,} open cases"))
     if result.accounts:
         console.print(f"demo users and API keys: {result.accounts['path']} (synthetic, local only)", highlight=False)
+    written = demo_report(settings, result)
+    console.print(f"report {written.period}: {written.html} and {written.xlsx}", highlight=False, soft_wrap=True)
     if result.rejected:
         console.print(f"[red]{result.rejected} rows rejected[/]; see the rejects files next to the inputs")
         raise typer.Exit(1)
     if not no_serve:
         from aftersales.cli.ops import serve
 
+        manager = next((u for u in DEMO_LOGINS if u[1] == "manager"), None)
+        if manager is not None:
+            console.print(
+                f"web app: http://{host}:{port}/ — log in as {manager[0]} (manager) or agent-care (agent), "
+                f"password {DEMO_PASSWORD} (synthetic demo accounts)",
+                highlight=False,
+                soft_wrap=True,
+            )
+
         serve(host=host, port=port, workers=1, home=home)
+
+
+def demo_report(settings: Any, result: DemoResult) -> Any:
+    """The demo's last full month as the offline HTML report and XLSX workbook under HOME/reports."""
+    from aftersales.reports import parse_period
+    from aftersales.services.report import write_report
+
+    last_day = dt.date.fromisoformat(str(result.truths["end"]))
+    period = parse_period("last-month", last_day + dt.timedelta(days=1))
+    folder = settings.home / "reports"
+    return write_report(
+        settings, period, folder / f"report-{period.label}.html", folder / f"report-{period.label}.xlsx", today=last_day
+    )
 
 
 def top_of_queue(settings: Any, limit: int = 10) -> dict[str, Any]:

@@ -152,5 +152,23 @@ from aftersales.cli import kpi as _kpi  # noqa: E402
 
 app.command("kpi")(_kpi.kpi)
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
+from aftersales.cli import report as _report  # noqa: E402
+
+app.command("report")(_report.report)
+
+from aftersales.cli.insights import insights_app  # noqa: E402
+
+app.add_typer(insights_app, name="insights")
+
+from aftersales.cli import forecast as _forecast  # noqa: E402
+
+app.command("forecast")(_forecast.forecast)
+app.add_typer(_forecast.segments_app, name="segments")
+
+from aftersales.cli import ask as _ask  # noqa: E402
+
+app.command("ask")(_ask.ask)
+
+from aftersales.cli import actions as _actions  # noqa: E402
+
+app.add_typer(_actions.actions_app, name="actions")

@@ -185,23 +185,28 @@ class Analyzer:
         p = params or self.params
         norms, signals, probs = prep.norms, prep.signals, prep.probs
         n = len(norms)
+        # The models learned Chinese; and they cannot see what a negator does to the words after it.
+        chinese = np.array([1.0 if n.language in ("zh", "mixed") else 0.0 for n in norms])
+        pol_model = self.models["polarity"]
+        p_pos = probs["polarity"][:, pol_model.labels.index("positive")].astype(np.float64)
+        leans_negative = np.clip(2.0 * (1.0 - p_pos), 0.0, 1.0)  # 1 whenever the model reads a complaint
+        trust = cb.model_trust(chinese, np.array([s.negated_share for s in signals]), p, leans_negative)
         emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
         emo_rule = np.array([[s.emotion.get(c, 0.0) for c in cb.EMOTIONS] for s in signals]).reshape(n, -1)
-        emotion_p = cb.combine_emotion(emo_model, emo_rule, p)
+        emotion_p = cb.combine_emotion(emo_model, emo_rule, p, trust)
         stage_model = probs["stage"][:, self._stage_order].astype(np.float64)
         stage_rule = np.array([[s.stage.get(c, 0.0) for c in cb.STAGES] for s in signals]).reshape(n, -1)
         floors = [cb.STAGES.index(s.stage_floor) if s.stage_floor in cb.STAGES else 0 for s in signals]
-        stage_p, stage_idx = cb.combine_stage(stage_model, stage_rule, floors, p)
+        stage_p, stage_idx = cb.combine_stage(stage_model, stage_rule, floors, p, trust)
         reason_model = np.stack(
             [probs["reasons"][:, i] if i >= 0 else np.zeros(n) for i in self._reason_order], axis=1
         ).astype(np.float64)
-        reason_rule = np.array([[s.reasons.get(c, 0.0) for c in cb.REASONS] for s in signals]).reshape(n, -1)
-        reason_p = cb.combine_reasons(reason_model, reason_rule, p)
+        reason_rule = np.array(
+            [[s.reasons.get(c, 0.0) - s.negated_reasons.get(c, 0.0) for c in cb.REASONS] for s in signals]
+        ).reshape(n, -1)
         thresholds = self._reason_thresholds()
-        pol_model = self.models["polarity"]
-        p_pos = probs["polarity"][:, pol_model.labels.index("positive")].astype(np.float64)
-        chinese = np.array([1.0 if n.language in ("zh", "mixed") else 0.0 for n in norms])
-        pol_score = cb.polarity_score(p_pos, np.array([s.polarity for s in signals]), emotion_p, p, chinese)
+        reason_p = cb.combine_reasons(reason_model, reason_rule, p, trust, thresholds)
+        pol_score = cb.polarity_score(p_pos, np.array([s.polarity for s in signals]), emotion_p, p, trust)
         return [
             self._one(
                 norm, sig, emotion_p[i], stage_p[i], stage_idx[i], reason_p[i], thresholds, float(pol_score[i]), p
@@ -241,6 +246,8 @@ class Analyzer:
             stage = "latent" if chosen else "none"
         if polarity == "negative" and stage == "none":
             stage = "explicit" if chosen else "latent"
+        elif polarity == "neutral" and stage == "none" and chosen:  # a plain statement of a problem
+            stage = "explicit"
         intensity = cb.intensity_level(sig.intensity, float(emotion_p.max()), emotion, p)
         evidence: dict[str, tuple[Evidence, ...]] = {}
         for key in ("polarity", f"emotion:{emotion}", f"stage:{stage}", "intensity", *[f"reason:{c}" for c in chosen]):

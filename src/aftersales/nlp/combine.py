@@ -3,6 +3,11 @@
 Each task's final score is the model's log-probability plus a weighted rule strength for the same label (and, for
 the complaint stage, a floor the wording proves). The weights and temperatures are fitted on out-of-fold model
 predictions of the labelled customer-service texts, so the rules are trusted exactly as much as they help.
+
+Where the models cannot read a message, a rule-only reading takes their place in proportion to a per-message
+*trust* in [0, 1] (`model_trust`): the models learned Chinese only (trust 0 for English), and character n-grams
+read a negated complaint ("一点也不差", "没有坏") as the complaint (trust falls with the rule layer's
+`negated_share`). At trust 1 every formula below is exactly the fitted stacked one.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ class CombinerParams:
     polarity_emotion_weight: float = 0.5
     polarity_neutral_band: float = 0.15
     intensity_cuts: tuple[float, float] = (0.9, 2.0)
+    # Rule-only reading, used in proportion to (1 − trust). Not fitted: the labelled texts are Chinese and hold too
+    # few negated complaints; set so one plain rule hit decides (tests/unit/nlp/test_negation.py, test_english.py).
+    negation_discount: float = 1.0  # trust = language trust × (1 − discount × negated_share)
+    rule_only_emotion_weight: float = 2.0
+    rule_only_stage_weight: float = 1.5
+    rule_only_stage_none: float = 1.0  # log-odds for `none`: no complaint wording, no complaint
+    rule_only_reason_weight: float = 3.0  # log-odds per unit of rule strength around the cut
+    rule_only_reason_cut: float = 0.8  # rule strength at which a reason passes its threshold (docs/nlp.md)
     # Per-label offsets (log-odds) that trade a little accuracy on common labels for recall on rare ones (macro-F1).
     emotion_bias: dict[str, float] = field(default_factory=dict)
     stage_bias: dict[str, float] = field(default_factory=dict)
@@ -72,41 +85,78 @@ def _log(p: _F) -> _F:
     return out
 
 
-def combine_emotion(p_model: _F, rule: _F, params: CombinerParams) -> _F:
-    """Emotion probabilities: softmax((log p + w·rule) / T) over vocab.Emotion order."""
+def model_trust(language_trust: _F, negated_share: _F, params: CombinerParams, model_complaint: _F | None = None) -> _F:
+    """How far each message's model probabilities are trusted: 0 where the models cannot read the text at all.
+
+    `negated_share` (rule layer) says how much of the complaint wording was negated; `model_complaint` (the polarity
+    model's P(negative)) says whether the models nevertheless read a complaint. Only that reading is discounted: a
+    model that already reads "没有坏果，很甜" as praise keeps its weight.
+    """
+    complaint = np.ones_like(negated_share) if model_complaint is None else model_complaint
+    out: _F = np.clip(language_trust * (1.0 - params.negation_discount * negated_share * complaint), 0.0, 1.0)
+    return out
+
+
+def _column(trust: _F | None, n: int) -> _F:
+    out: _F = np.ones((n, 1)) if trust is None else np.asarray(trust, dtype=np.float64).reshape(n, 1)
+    return out
+
+
+def combine_emotion(p_model: _F, rule: _F, params: CombinerParams, trust: _F | None = None) -> _F:
+    """Emotion probabilities: softmax(t·(log p + w·rule)/T + (1 − t)·w₀·rule + bias) over vocab.Emotion order."""
     bias = np.array([params.emotion_bias.get(c, 0.0) for c in EMOTIONS])
-    return _softmax((_log(p_model) + params.emotion_rule_weight * rule + bias) / params.emotion_temperature)
+    t = _column(trust, len(p_model))
+    stacked = (_log(p_model) + params.emotion_rule_weight * rule + bias) / params.emotion_temperature
+    return _softmax(t * stacked + (1 - t) * (params.rule_only_emotion_weight * rule + bias))
 
 
-def combine_stage(p_model: _F, rule: _F, floor: Sequence[int], params: CombinerParams) -> tuple[_F, list[int]]:
+def combine_stage(
+    p_model: _F, rule: _F, floor: Sequence[int], params: CombinerParams, trust: _F | None = None
+) -> tuple[_F, list[int]]:
     """Stage probabilities and the chosen stage index (never below the floor the wording proves)."""
     bias = np.array([params.stage_bias.get(c, 0.0) for c in STAGES])
-    proba = _softmax((_log(p_model) + params.stage_rule_weight * rule + bias) / params.stage_temperature)
+    t = _column(trust, len(p_model))
+    stacked = (_log(p_model) + params.stage_rule_weight * rule + bias) / params.stage_temperature
+    prior = np.array([params.rule_only_stage_none if c == "none" else 0.0 for c in STAGES])
+    proba = _softmax(t * stacked + (1 - t) * (params.rule_only_stage_weight * rule + prior + bias))
     chosen = proba.argmax(axis=-1).tolist()
     if params.use_stage_floor:
         chosen = [max(int(c), int(f)) for c, f in zip(chosen, floor, strict=True)]
     return proba, chosen
 
 
-def combine_reasons(p_model: _F, rule: _F, params: CombinerParams) -> _F:
-    """Per-reason probabilities: sigmoid(logit p + w·rule + bias)."""
+def combine_reasons(
+    p_model: _F, rule: _F, params: CombinerParams, trust: _F | None = None, thresholds: _F | None = None
+) -> _F:
+    """Per-reason probabilities: sigmoid(logit p + w·rule + bias), blended in log-odds with a rule-only reading.
+
+    The rule-only log-odds sit at each label's decision threshold when the rule strength equals the cut, so at
+    trust 0 a reason is chosen exactly when its rule strength reaches `rule_only_reason_cut`. `rule` may be negative
+    (denied problems, "没有坏").
+    """
     p = np.clip(p_model, 1e-6, 1 - 1e-6)
     z = np.log(p / (1 - p)) + params.reason_rule_weight * rule + params.reason_bias
+    if trust is not None:
+        t = _column(trust, len(p_model))
+        thr = np.clip(np.full(p_model.shape[1], 0.5) if thresholds is None else thresholds, 1e-6, 1 - 1e-6)
+        alone = np.log(thr / (1 - thr)) + params.rule_only_reason_weight * (rule - params.rule_only_reason_cut)
+        z = t * z + (1 - t) * alone
     out: _F = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
     return out
 
 
 def polarity_score(
-    p_pos: _F, rule_polarity: _F, emotion_proba: _F, params: CombinerParams, chinese: _F | None = None
+    p_pos: _F, rule_polarity: _F, emotion_proba: _F, params: CombinerParams, trust: _F | None = None
 ) -> _F:
     """Signed polarity in [-1, 1] from the polarity model, the lexicon and the emotion mix.
 
-    The polarity model learned Chinese only: for other languages (`chinese` = 0) the lexicon takes its place.
+    The lexicon takes the polarity model's weight in proportion to 1 − `trust` (`model_trust`: 0 for languages the
+    model never learned, lower where negation hides what the words mean).
     """
     idx_pos = [EMOTIONS.index(e) for e in POSITIVE_EMOTIONS]
     idx_neg = [EMOTIONS.index(e) for e in NEGATIVE_EMOTIONS]
     emo = emotion_proba[:, idx_pos].sum(axis=1) - emotion_proba[:, idx_neg].sum(axis=1)
-    zh = np.ones_like(p_pos) if chinese is None else chinese
+    zh = np.ones_like(p_pos) if trust is None else trust
     w_model = params.polarity_model_weight * zh
     w_rule = params.polarity_rule_weight * zh + params.polarity_model_weight * (1 - zh)
     total = w_model + w_rule + params.polarity_emotion_weight

@@ -9,7 +9,9 @@ How a message is read:
 1. one scan of the lower-cased normalised text with a precompiled trie regex (longest term wins at each position;
    Chinese terms anywhere, English terms on word boundaries), plus a few regexes for tenses ("投诉了", "I have filed");
 2. each content hit (emotion, reason, stage, aspect …) looks back over the modifiers right before it in the same
-   clause — negators flip or cancel it, degree adverbs scale it — and forward for a degree suffix ("好得很");
+   clause — negators flip or cancel it, degree adverbs scale it — and forward for a degree suffix ("好得很"); a
+   negated complaint ("一点也不差", "没有坏", "不算贵") is recorded as cleared evidence, so the combiner knows how much
+   of the message's negative wording was negated (`negated_share`) and which reasons were denied;
 3. hits after a contrast marker (但是, 结果, "用两天就…") weigh ×1.4, hits before one ×0.7;
 4. aspect words (物流, 客服, 价格 …) become reasons only next to a negative opinion in the same clause;
 5. `Normalised.cues` (emoji, emoticons, ！！！, CAPS, elongation) add emotion and intensity.
@@ -49,24 +51,34 @@ _EMOTION_SIGN = {
 }
 
 # Hit kinds.
-EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS, NEG, DEG, SUFFIX, CONTRAST, SHADOW = range(13)
-_CONTENT = frozenset({EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS})
+EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS, NEG, DEG, SUFFIX, CONTRAST, SHADOW, PROBLEM = range(14)
+_CONTENT = frozenset({EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS, PROBLEM})
 _MODIFIER = frozenset({NEG, DEG})
 
 ZH_WINDOW = 3  # characters allowed between a Chinese modifier and its word ("不是很满意": 不是 … 满意)
 EN_WINDOW = 12  # the same for English ("not very happy", "don't really like")
+ZH_ASPECT_REACH = 10  # characters between an aspect word and its opinion ("客服态度很差")
+EN_ASPECT_REACH = 24  # the same for English ("the support team was useless")
 CONTRAST_AFTER = 1.4
 CONTRAST_BEFORE = 0.7
 POLARITY_SCALE = 0.7  # polarity = tanh(scale × net evidence)
+NEGATED_PROBLEM_POLARITY = 0.3  # "没有坏": a denied problem reassures a little (polarity +0.3 × its weight)
 
 _CLAUSE = re.compile(r"[,，。.!?！？;；、~～\n…:：()（）]|(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _LATIN = re.compile("[a-z]")
 _NEG_BEFORE = re.compile(r"(?:不|没|没有|未|别|从未|并未|never |not |n't |haven't |have not )$")
 _TIME_FAIL = re.compile(r"用了?[\d一二两三四五六七八九十几半]+(?:天|周|个?星期|个?月|次|回|下)(?:就|不到|后)")
 _STAGE_TRIGGER = re.compile(
-    r"投诉|举报|起诉|报警|曝光|申诉|反映|打了|打过|拨|filed|reported|contacted|called|lodged|submitted|opened|disputed|complained"
+    r"投诉|举报|起诉|报警|曝光|申诉|反映|打了|打过|拨|filed|reported|contacted|called|phoned|wr[io]te|lodged|submitted|"
+    r"opened|raised|started|made|disputed|complained"
 )
 _PAST = re.compile(r"已|过|already|have|'ve|had")
+_RHETORICAL = ("不是", "难道", "不就", "不也", "不会")
+_ZH_NEGATOR_CHARS = frozenset("不没别未无")
+# Characters a Chinese negation reaches across (copulas, perception verbs, light verbs, quantifiers): "不是很满意",
+# "并不觉得好", "没发现问题", "没出过问题", "没一个好的". Any other character belongs to a verb of its own.
+_ZH_SCOPE = frozenset("是算会太很那这么得觉感发现出有过见遇碰到任何什啥多大一个也都还再的了用怎样被给让把能可要 ")
+_WORD = re.compile(r"[^\W\d_]")  # a letter or a Han character
 
 Effect = tuple[int, str, float]  # (kind, code, weight)
 
@@ -85,6 +97,12 @@ class RuleSignals:
     urgency: float = 0.0
     politeness: float = 0.0
     negations: int = field(default=0)
+    # Share of the negative wording that negation cancelled, cleared / (cleared + remaining negative evidence), times
+    # the share of clauses the lexicon read; 0 when nothing was negated. Character n-gram models read "一点也不差" as
+    # "差"; the combiner trusts them less by this.
+    negated_share: float = 0.0
+    # Reason code → strength of problem statements the message denies ("没有坏" → quality_defect 0.5).
+    negated_reasons: dict[str, float] = field(default_factory=lambda: dict.fromkeys(REASON_CODES, 0.0))
 
 
 class _Compiled:
@@ -109,6 +127,7 @@ class _Compiled:
             add(ASPECT, code, table.items())
         for code, table in lex.stage.items():
             add(STAGE, code, table.items())
+        add(PROBLEM, "", lex.problem_nouns.items())
         for kind, table in (
             (HEDGE, lex.hedges),
             (URGENCY, lex.urgency),
@@ -123,17 +142,64 @@ class _Compiled:
         for term in lex.shadows:
             if term.lower() not in effects:  # a shadow only hides words; any real meaning wins
                 effects[term.lower()] = [(SHADOW, "", 0.0)]
+        # "not as described" is also "is not as described", "isn't as described" …; "doesn't fit" also "does not fit".
+        for term in [t for t in effects if _LATIN.search(t)]:
+            for variant in _english_variants(term):
+                effects.setdefault(variant, effects[term])
         # English terms with an apostrophe also match the curly apostrophe and no apostrophe at all.
         for term in [t for t in effects if "'" in t]:
             for variant in (term.replace("'", "\u2019"), term.replace("'", "")):
                 effects.setdefault(variant, effects[term])
         self.effects: dict[str, tuple[Effect, ...]] = {t: tuple(e) for t, e in effects.items()}
+        self.lexneg = self._lexicalised_negations(self.effects)
+        # Negators that end in a shorter negator ("一点都不" → "不" at 3): a lexicalised term may start there.
+        plain_negs = {t for t, e in self.effects.items() if any(k == NEG for k, _c, _w in e) and not t.isascii()}
+        self.neg_tails = {
+            t: next(p for p in range(1, len(t)) if t[p:] in plain_negs)
+            for t in plain_negs
+            if any(t[p:] in plain_negs for p in range(1, len(t)))
+        }
         latin = [t for t in self.effects if _LATIN.search(t)]
         other = [t for t in self.effects if not _LATIN.search(t)]
         self.zh = re.compile(self._grouped(other))
         self.en = re.compile(r"(?<![a-z0-9])(?:" + self._grouped(latin) + r")(?![a-z0-9])")
+        # When a term is given back, the negator's front ("一点也" of "一点也不") stays as a degree word of its strength
+        # (looked up only, never scanned for: it is not a word of its own).
+        for t, p in self.neg_tails.items():
+            if t[:p] not in self.effects:
+                strength = max(w for k, _c, w in self.effects[t] if k == NEG)
+                self.effects[t[:p]] = ((DEG, "", strength),)
         self.patterns = [(re.compile(rx), f"stage:{code}", w) for code, rx, w in lex.stage_patterns]
         self.future = re.compile(lex.future_markers)
+        self.breaks = re.compile(lex.negation_breaks)
+        self.swearing = frozenset(t.lower() for t in lex.swearing)
+        # A negated problem is a denial ("没有坏", "不算贵"); a refused request stays a complaint ("不退差价").
+        self.keeps = frozenset(t.lower() for t in lex.negation_keeps)
+        self.deniable = frozenset(
+            t
+            for t, effs in self.effects.items()
+            if t not in self.keeps and any(k == REASON and (w >= 0.8 or c in lex.deniable_codes) for k, c, w in effs)
+        )
+
+    @staticmethod
+    def _lexicalised_negations(effects: dict[str, tuple[Effect, ...]]) -> dict[str, float]:
+        """Positive terms that are a negator plus a complaint word ("不差", "没毛病", "no problems") → its weight.
+
+        The scanner reads them as one positive word, but a character model still sees the complaint inside, so
+        they count as cleared negative evidence like a syntactic negation does.
+        """
+        negators = sorted((t for t, e in effects.items() if any(k == NEG for k, _c, _w in e)), key=len, reverse=True)
+        out: dict[str, float] = {}
+        for term, effs in effects.items():
+            if not any(k == EMO and _EMOTION_SIGN[c] > 0 for k, c, _w in effs):
+                continue
+            for neg in negators:
+                rest = term[len(neg) :].strip() if term.startswith(neg) else ""
+                weight = max((w for k, c, w in effects.get(rest, ()) if _complaint(k, c)), default=0.0)
+                if weight:
+                    out[term] = weight
+                    break
+        return out
 
     @classmethod
     def _grouped(cls, terms: list[str]) -> str:
@@ -146,6 +212,39 @@ class _Compiled:
             chars = "".join(re.escape(c) for c in sorted(group))
             parts.append(f"(?=[{chars}])" + _trie([t for t in terms if t[0] in group], firsts))
         return "|".join(parts) if parts else "(?!)"
+
+
+_CONTRACTIONS = (
+    ("doesn't", "does not"),
+    ("didn't", "did not"),
+    ("don't", "do not"),
+    ("won't", "will not"),
+    ("can't", "cannot"),
+    ("haven't", "have not"),
+    ("hasn't", "has not"),
+    ("isn't", "is not"),
+    ("wasn't", "was not"),
+    ("aren't", "are not"),
+    ("weren't", "were not"),
+)
+_BE_NOT = ("is not", "isn't", "was not", "wasn't", "are not", "aren't", "were not", "weren't")
+
+
+def _english_variants(term: str) -> list[str]:
+    """Spellings of an English term that the greedy scanner would otherwise split at a negator ("is not …")."""
+    out = []
+    for short, long in _CONTRACTIONS:
+        for a, b in ((short, long), (long, short)):
+            if re.search(rf"(?<![a-z']){re.escape(a)}(?![a-z'])", term):
+                out.append(re.sub(rf"(?<![a-z']){re.escape(a)}(?![a-z'])", b, term))
+    if term.startswith("not "):  # "not as described": a multi-word negator must not swallow its first word
+        out.extend(f"{be} {term[4:]}" for be in _BE_NOT)
+    return out
+
+
+def _complaint(kind: int, code: str) -> bool:
+    """Whether a lexicon effect states a complaint (a negative emotion word, a problem statement, a problem noun)."""
+    return (kind == EMO and _EMOTION_SIGN[code] < 0) or kind in (REASON, PROBLEM)
 
 
 _Node = dict[str, "_Node"]
@@ -176,6 +275,7 @@ class _Acc:
     """Mutable accumulator for one message (kept apart so RuleLayer.signals stays readable)."""
 
     __slots__ = (
+        "cleared",
         "emotion",
         "ev",
         "hedge",
@@ -185,10 +285,12 @@ class _Acc:
         "max_affect",
         "neg",
         "neg_ops",
+        "negated_reasons",
         "negations",
         "net",
         "politeness",
         "pos",
+        "read_clauses",
         "reasons",
         "stage",
         "strong_reason",
@@ -199,6 +301,9 @@ class _Acc:
         self.emotion = dict.fromkeys(EMOTION_CODES, 0.0)
         self.stage = dict.fromkeys(STAGE_CODES, 0.0)
         self.reasons = dict.fromkeys(REASON_CODES, 0.0)
+        self.negated_reasons = dict.fromkeys(REASON_CODES, 0.0)
+        self.cleared = 0.0  # strength of complaint wording that negation cancelled
+        self.read_clauses: set[int] = set()  # clauses holding at least one content word
         self.ev: dict[str, list[Evidence]] = {}
         self.net = self.pos = self.neg = self.hedge = self.intens = self.urgency = self.politeness = 0.0
         self.max_affect = self.strong_reason = 0.0
@@ -231,6 +336,8 @@ class RuleLayer:
             + [f"stage:{c}" for c in STAGE_CODES]
             + [f"stage_floor:{c}" for c in STAGE_CODES]
             + [f"reason:{c}" for c in REASON_CODES]
+            + ["negated_share"]
+            + [f"negated_reason:{c}" for c in REASON_CODES]
         )
 
     # ------------------------------------------------------------------ public API
@@ -251,6 +358,8 @@ class RuleLayer:
             *(sig.stage[c] for c in STAGE_CODES),
             *(1.0 if sig.stage_floor == c else 0.0 for c in STAGE_CODES),
             *(sig.reasons[c] for c in REASON_CODES),
+            sig.negated_share,
+            *(sig.negated_reasons[c] for c in REASON_CODES),
         ]
 
     def signals_batch(self, norms: Sequence[Normalised]) -> list[RuleSignals]:
@@ -270,18 +379,50 @@ class RuleLayer:
             self._read_hits(norm, low, hits, bounds, acc)
             self._read_patterns(norm, low, bounds, acc)
             self._read_cues(norm, acc)
-        return self._finish(acc)
+        coverage = self._coverage(low, bounds, acc.read_clauses) if acc.cleared > 0 else 0.0
+        return self._finish(acc, coverage)
+
+    @staticmethod
+    def _coverage(low: str, bounds: list[int], read: set[int]) -> float:
+        """Share of the message's clauses (with any word in them) that hold a lexicon word: how much the rules read."""
+        starts, ends = [0, *(b + 1 for b in bounds)], [*bounds, len(low)]
+        spoken = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if _WORD.search(low, a, b)]
+        return len(read.intersection(spoken)) / len(spoken) if spoken else 0.0
 
     # ------------------------------------------------------------------ scanning
 
     def _scan(self, low: str) -> list[tuple[int, int, str]]:
         """All lexicon hits, ordered by position (non-overlapping within each script)."""
         hits = [(m.start(), m.end(), m.group()) for m in self._c.zh.finditer(low)]
+        if hits and any(t in self._c.neg_tails for _s, _e, t in hits):
+            hits = self._resplit(low, hits)
         if _LATIN.search(low):
             en = [(m.start(), m.end(), m.group()) for m in self._c.en.finditer(low)]
             if en:
                 hits = sorted(hits + en) if hits else en
         return hits
+
+    def _resplit(self, low: str, hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Give back a lexicalised negation that a longer negator swallowed its first character of.
+
+        The scan is greedy, so in "根本不值这个价" the negator "根本不" wins and leaves "值这个价": the complaint
+        "不值这个价" is then read as a negated price word. Re-scan from the inner negator and keep the longer term.
+        """
+        effects, out, i = self._c.effects, [], 0
+        while i < len(hits):
+            s, e, term = hits[i]
+            tail = self._c.neg_tails.get(term)
+            m = self._c.zh.match(low, s + tail) if tail else None
+            if tail and m and m.end() > e and any(k in _CONTENT for k, _c, _w in effects[m.group()]):
+                out.append((s, s + tail, term[:tail]))
+                out.append((m.start(), m.end(), m.group()))
+                i += 1
+                while i < len(hits) and hits[i][0] < m.end():
+                    i += 1
+                continue
+            out.append(hits[i])
+            i += 1
+        return out
 
     def _ev(self, norm: Normalised, s: int, e: int, source: str, weight: float, note: str = "") -> Evidence:
         """Evidence for a normalised span, located in the original text."""
@@ -310,18 +451,22 @@ class RuleLayer:
             if not any(k in _CONTENT for k, _c, _w in effs):
                 continue
             clause = bisect_right(bounds, s)
+            acc.read_clauses.add(clause)
             window = EN_WINDOW if term.isascii() else ZH_WINDOW
             neg_strength, neg_term, softened, deg, notes = 0.0, "", False, 1.0, []
-            edge, k = s, i - 1
+            edge, k, gaps = s, i - 1, ""
             while k >= 0:  # modifiers right before the word, nearest first
                 ps, pe, pterm = hits[k]
                 kinds = {kk for kk, _c, _w in effects[pterm]}
                 if not kinds & _MODIFIER or edge - pe > window or bisect_right(bounds, ps) != clause:
                     break
+                gaps += low[pe:edge]  # what lies between the modifiers and the word, modifiers left out
+                if NEG in kinds and not neg_term and self._scope_broken(low, pe, s, e, deg, term, gaps):
+                    break
                 for kk, _c, w in effects[pterm]:
                     if kk == NEG and not neg_term:
                         neg_strength, neg_term, softened = w, pterm, deg != 1.0
-                    elif kk == DEG:
+                    elif kk == DEG and w != 1.0:
                         deg *= w
                         notes.append(f"degree ×{w:g} {norm.original_text(ps, pe)}")
                         acc.high_deg += w >= 1.5
@@ -338,15 +483,28 @@ class RuleLayer:
                     contrast *= CONTRAST_AFTER
                 if any(c >= e for c in contrasts):
                     contrast *= CONTRAST_BEFORE
+            if neg_term and neg_term.startswith(_RHETORICAL) and self._question_clause(low, bounds, clause):
+                neg_term, neg_strength, notes = "", 0.0, [*notes, f"rhetorical {neg_term}…吗"]  # 这不是骗人吗
             if neg_term:
                 acc.negations += 1
                 notes.insert(0, f"negated by {neg_term}")
             note = "; ".join(notes)
+            if not neg_term and term in self._c.lexneg:  # "不差", "没问题": a negation the scanner read as one word
+                acc.cleared += self._c.lexneg[term]
+            emotional = any(kind == EMO for kind, _c, _w in effs)
             for kind, code, w in effs:
                 if kind == EMO:
-                    self._emotion_hit(norm, acc, s, e, clause, code, w, deg, contrast, neg_strength, softened, note)
-                elif kind == REASON and not neg_term:
+                    judged = clause if term not in self._c.swearing else -1  # swearing judges no aspect
+                    self._emotion_hit(norm, acc, s, e, judged, code, w, deg, contrast, neg_strength, softened, note)
+                elif kind == REASON and neg_term and term not in self._c.keeps:
+                    if term in self._c.deniable:  # else a negated topic ("没有安装"): no evidence either way
+                        self._negated_reason(norm, acc, s, e, code, w * min(neg_strength, 1.0), note, emotional)
+                elif kind == REASON:
                     self._reason_hit(norm, acc, s, e, code, w, min(deg, 1.5) * contrast)
+                elif kind == PROBLEM and neg_term:  # "没什么问题": a negated complaint, read like "一点也不差"
+                    self._emotion_hit(
+                        norm, acc, s, e, clause, "dissatisfaction", w, deg, contrast, neg_strength, softened, note
+                    )
                 elif kind == ASPECT:
                     aspects.append((clause, s, e, code, w, term))
                 elif kind == STAGE and not neg_term:
@@ -365,8 +523,9 @@ class RuleLayer:
                 elif kind == INTENS:
                     acc.intens += w
                     acc.add("intensity", self._ev(norm, s, e, "lexicon", w, "intensifier"))
-        for clause, s, e, code, w, _term in aspects:
-            opinion = next((t for c, os_, t in acc.neg_ops if c == clause and abs(os_ - s) <= 10), None)
+        for clause, s, e, code, w, term in aspects:
+            reach = EN_ASPECT_REACH if term.isascii() else ZH_ASPECT_REACH
+            opinion = next((t for c, os_, t in acc.neg_ops if c == clause and abs(os_ - s) <= reach), None)
             weight = 0.8 * w if opinion else 0.2 * w
             acc.reasons[code] += weight
             acc.add(
@@ -395,6 +554,7 @@ class RuleLayer:
             code, value = "dissatisfaction", w * min(deg, 1.5) * min(neg, 1.0) * (0.5 if softened else 0.8)
             sign = -1.0
         elif neg and sign < 0:  # 一点也不差 / not bad: weakly positive, stronger for emphatic negators
+            acc.cleared += w * min(neg, 1.0)
             code, value = ("relief" if code == "anxiety" else "satisfaction"), w * 0.5 * neg * (0.6 if softened else 1)
             sign = 1.0
         else:
@@ -410,6 +570,35 @@ class RuleLayer:
             acc.neg_ops.append((clause, s, norm.original_text(s, e)))
         if code == "anger" and w >= 2.0 and not neg:
             acc.insult += 1
+
+    @staticmethod
+    def _question_clause(low: str, bounds: list[int], clause: int) -> bool:
+        """Whether the clause ends as a yes/no question ("…吗？"): with 不是/难道 it is a rhetorical assertion."""
+        end = bounds[clause] if clause < len(bounds) else len(low)
+        return low[max(0, end - 1) : end] in ("吗", "么", "嘛", "吧")
+
+    def _scope_broken(self, low: str, neg_end: int, s: int, e: int, deg: float, term: str, gaps: str) -> bool:
+        """Whether the text between a negator and its word ends the negation ("没两天就坏了", "没见过这么差的")."""
+        if term in self._c.swearing:  # an interjection: "睡不着这尼玛…" negates nothing
+            return True
+        if not term.isascii() and not _ZH_SCOPE.issuperset(gaps):  # "不明白有些傻逼": 不 negates 明白
+            return True
+        gap = low[neg_end:s]
+        if self._c.breaks.search(gap + term[:1]):  # "没有就降价": 就 starts a new predicate
+            return True
+        if gap.strip() and term[:1] in _ZH_NEGATOR_CHARS:  # "不甜不脆不好": the first 不 belongs to 甜, not 不好
+            return True
+        return deg != 1.0 and ("过" in gap or low.startswith("过", e))  # never seen / never been this bad
+
+    def _negated_reason(
+        self, norm: Normalised, acc: _Acc, s: int, e: int, code: str, w: float, note: str, emotional: bool
+    ) -> None:
+        """A denied problem ("没有坏", "不算贵", "nothing was missing"): counter-evidence, not a reason."""
+        acc.negated_reasons[code] += w
+        if emotional:  # the flipped emotion word already counted as cleared evidence and as polarity
+            return
+        acc.cleared += w
+        acc.polar(NEGATED_PROBLEM_POLARITY * w, self._ev(norm, s, e, "lexicon", w, f"{note}; denies {code}"))
 
     def _reason_hit(self, norm: Normalised, acc: _Acc, s: int, e: int, code: str, w: float, scale: float) -> None:
         """One problem statement: a reason, and (when unambiguous) a plain complaint's polarity and emotion."""
@@ -477,7 +666,7 @@ class RuleLayer:
 
     # ------------------------------------------------------------------ summing up
 
-    def _finish(self, acc: _Acc) -> RuleSignals:
+    def _finish(self, acc: _Acc, coverage: float = 0.0) -> RuleSignals:
         """Polarity, intensity, stage scores and the stage floor from the accumulated evidence."""
         stage = acc.stage
         stage["explicit"] += acc.neg + 0.5 * acc.strong_reason
@@ -499,6 +688,9 @@ class RuleLayer:
             intensity += 0.5 if floor != "none" else 0.0
             intensity -= min(0.5 * acc.hedge, 1.0)
             intensity = min(max(intensity, 1.0), 3.0)
+        # How much of the complaint wording was negated, scaled by how much of the message the lexicon read at all:
+        # in a long review whose other clauses hold no known word, the rules' "it was all negated" is a guess.
+        negated_share = coverage * acc.cleared / (acc.cleared + acc.neg) if acc.cleared > 0 else 0.0
         return RuleSignals(
             emotion={k: round(v, 4) for k, v in acc.emotion.items()},
             polarity=round(math.tanh(POLARITY_SCALE * acc.net), 4),
@@ -510,6 +702,8 @@ class RuleLayer:
             urgency=round(acc.urgency, 3),
             politeness=round(acc.politeness, 3),
             negations=acc.negations,
+            negated_share=round(negated_share, 4),
+            negated_reasons={k: round(v, 4) for k, v in acc.negated_reasons.items()},
         )
 
 

@@ -1,168 +1,35 @@
-"""KPI computation: each registry KPI as one SQL aggregate grouped by the asked dimension (SQLAlchemy Core).
+"""KPI computation: each registry KPI as SQL aggregates grouped by the asked dimension (SQLAlchemy Core).
 
-Every KPI is a `(dim, num, den)` aggregate over one window; the value is derived from num/den by the KPI's kind.
-Windows are local calendar dates in `settings.timezone`, converted to the naive UTC the store keeps.
-Extension point for targets: pass `targets={"return_rate": 0.04, ...}` to `compute_kpis` to override the registry
-defaults (a future Setting can feed this argument).
+Every KPI is a `(dim, num, den)` aggregate over one window (`services.kpi_sql` holds the SQL); the value is derived
+from num/den by the KPI's `agg`. Windows are local calendar dates in `settings.timezone`, converted to the naive
+UTC the store keeps. Targets: the registry defaults, overridden by the `kpi_targets` setting, overridden by the
+`targets` argument of `compute_kpis`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    FromClause,
-    Integer,
-    Select,
-    and_,
-    case,
-    extract,
-    func,
-    literal_column,
-    null,
-    select,
-    union_all,
-)
-
-from aftersales.analytics.kpis import KPIS, KpiDef, get_kpi, ratio, trend
+from aftersales.analytics.kpis import KPIS, KpiDef, get_kpi, trend, value_of
 from aftersales.config import Settings
 from aftersales.errors import InvalidInputError
+from aftersales.services.kpi_sql import (
+    CUSTOMER_LEVEL,
+    PARTS,
+    PERCENTILES,
+    SOURCES,
+    Part,
+    Query,
+    Window,
+    fused_select,
+    percentile_select,
+)
 from aftersales.storage import db
-from aftersales.storage.tables import analyses, cases, customers, interactions, orders, returns, surveys
+
+__all__ = ["PERIODS", "compute_kpis", "resolve_dates", "targets_for", "windows"]
 
 PERIODS = ("day", "week", "month")
-Window = tuple[dt.datetime, dt.datetime]
-Builder = Callable[[Window, str | None, str], list[Select[Any]]]
-
-ORDER_DIM = {
-    "region": orders.c.region,
-    "category": orders.c.category,
-    "sku": orders.c.sku,
-    "channel": orders.c.channel,
-    "tier": customers.c.tier,
-}
-RETURN_DIM = ORDER_DIM | {"reason": returns.c.reason_code}
-CASE_DIM = {
-    "region": customers.c.region,
-    "category": orders.c.category,
-    "sku": orders.c.sku,
-    "channel": cases.c.channel,
-    "queue": cases.c.queue,
-    "reason": cases.c.primary_reason,
-    "tier": customers.c.tier,
-}
-SURVEY_DIM = {"region": customers.c.region, "tier": customers.c.tier}
-MESSAGE_DIM = {"region": customers.c.region, "channel": interactions.c.channel, "tier": customers.c.tier}
-
-ORDERS_FROM = orders.join(customers, orders.c.customer_id == customers.c.customer_id)
-RETURNS_FROM = returns.join(orders, returns.c.order_id == orders.c.order_id).join(
-    customers, orders.c.customer_id == customers.c.customer_id
-)
-CASES_FROM = cases.join(customers, cases.c.customer_id == customers.c.customer_id).outerjoin(
-    orders, cases.c.order_id == orders.c.order_id
-)
-SURVEYS_FROM = surveys.join(customers, surveys.c.customer_id == customers.c.customer_id)
-MESSAGES_FROM = analyses.join(interactions, analyses.c.interaction_id == interactions.c.interaction_id).join(
-    customers, interactions.c.customer_id == customers.c.customer_id
-)
-
-
-def _dim(mapping: dict[str, Any], by: str | None) -> ColumnElement[Any]:
-    return (mapping[by] if by else null()).label("dim")
-
-
-def _within(col: Any, window: Window) -> ColumnElement[bool]:
-    return and_(col >= window[0], col < window[1])
-
-
-def _part(src: FromClause, dims: dict[str, Any], by: str | None, num: Any, den: Any, where: Any) -> Select[Any]:
-    """select dim, num, den from src where ... group by dim."""
-    dim = _dim(dims, by)
-    stmt = select(dim, func.coalesce(num, 0).label("num"), den.label("den")).select_from(src).where(where)
-    return stmt.group_by(dim) if by else stmt
-
-
-def _flag(cond: Any) -> Any:
-    return func.sum(case((cond, 1), else_=0))
-
-
-def _minutes(dialect: str, start: Any, end: Any) -> Any:
-    """Wall-clock minutes between two naive timestamps, per database dialect."""
-    if dialect == "postgresql":
-        return extract("epoch", end - start) / 60.0
-    return (func.julianday(end) - func.julianday(start)) * 1440.0
-
-
-def _rate_over_orders(extra: Any) -> Builder:
-    def build(window: Window, by: str | None, _dialect: str) -> list[Select[Any]]:
-        zero: ColumnElement[int] = literal_column("0", Integer)
-        num = _part(RETURNS_FROM, ORDER_DIM, by, _flag(extra), zero, _within(returns.c.requested_at, window))
-        den = _part(ORDERS_FROM, ORDER_DIM, by, zero, func.count(), _within(orders.c.ordered_at, window))
-        return [num, den]
-
-    return build
-
-
-def _cases(num: Callable[[str], Any], den: Any = None, where: Any = None) -> Builder:
-    def build(window: Window, by: str | None, dialect: str) -> list[Select[Any]]:
-        cond = (
-            _within(cases.c.opened_at, window) if where is None else and_(_within(cases.c.resolved_at, window), where)
-        )
-        return [_part(CASES_FROM, CASE_DIM, by, num(dialect), func.count() if den is None else den, cond)]
-
-    return build
-
-
-def _surveys(kind: str, num: Any) -> Builder:
-    def build(window: Window, by: str | None, _dialect: str) -> list[Select[Any]]:
-        cond = and_(surveys.c.kind == kind, _within(surveys.c.answered_at, window))
-        return [_part(SURVEYS_FROM, SURVEY_DIM, by, num, func.count(), cond)]
-
-    return build
-
-
-def _negative_share(window: Window, by: str | None, _dialect: str) -> list[Select[Any]]:
-    neg = func.count(func.distinct(case((analyses.c.polarity == "negative", analyses.c.interaction_id))))
-    cond = and_(interactions.c.author == "customer", _within(interactions.c.created_at, window))
-    return [_part(MESSAGES_FROM, MESSAGE_DIM, by, neg, func.count(func.distinct(analyses.c.interaction_id)), cond)]
-
-
-def _refund(window: Window, by: str | None, _dialect: str) -> list[Select[Any]]:
-    num = func.sum(returns.c.refund_amount)
-    return [_part(RETURNS_FROM, RETURN_DIM, by, num, func.count(), _within(returns.c.requested_at, window))]
-
-
-BUILDERS: dict[str, Builder] = {
-    "return_rate": _rate_over_orders(literal_column("1") == 1),
-    "exchange_rate": _rate_over_orders(returns.c.type == "exchange"),
-    "refund_amount": _refund,
-    "complaint_volume": _cases(lambda _d: func.count()),
-    "csat": _surveys("csat", func.sum(surveys.c.score)),
-    "nps": _surveys("nps", func.sum(case((surveys.c.score >= 9, 1), (surveys.c.score <= 6, -1), else_=0))),
-    "first_response_minutes": _cases(
-        lambda d: func.sum(_minutes(d, cases.c.opened_at, cases.c.first_response_at)),
-        func.count(cases.c.first_response_at),
-    ),
-    "sla_compliance": _cases(lambda _d: _flag(cases.c.first_response_breached_at.is_(None))),
-    "reopen_rate": _cases(lambda _d: _flag(cases.c.reopen_count > 0)),
-    "escalation_rate": _cases(lambda _d: _flag(cases.c.stage.in_(("intent_to_complain", "formal_complaint")))),
-    "negative_share": _negative_share,
-    "emotion_recovery_rate": _cases(
-        lambda _d: _flag(cases.c.polarity_close >= -0.2), where=cases.c.polarity_open < -0.2
-    ),
-}
-SCALE = {"nps": 100.0}
-
-
-def _value(kpi: KpiDef, num: float, den: int) -> float | None:
-    """The KPI value from its aggregate: counts and sums stand alone, the rest are num / den."""
-    if kpi.name in ("complaint_volume", "refund_amount"):
-        return float(num) if den else (0.0 if kpi.name == "complaint_volume" else None)
-    value = ratio(num, den)
-    return None if value is None else value * SCALE.get(kpi.name, 1.0)
 
 
 def _local_midnight_utc(day: dt.date, settings: Settings) -> dt.datetime:
@@ -212,14 +79,64 @@ def windows(settings: Settings, start: dt.date, end: dt.date) -> tuple[Window, W
     return cur, (_local_midnight_utc(prev_start, settings), cur[0])
 
 
-def _aggregate(conn: Any, kpi: KpiDef, window: Window, by: str | None, dialect: str) -> dict[Any, tuple[float, int]]:
-    """{dim value: (num, den)} for one KPI and window, summed in SQL across the KPI's parts."""
-    parts = union_all(*BUILDERS[kpi.name](window, by, dialect)).subquery()
-    if by:
-        stmt = select(parts.c.dim, func.sum(parts.c.num), func.sum(parts.c.den)).group_by(parts.c.dim)
-    else:
-        stmt = select(null(), func.sum(parts.c.num), func.sum(parts.c.den))
-    return {d: (float(n or 0), int(c or 0)) for d, n, c in conn.execute(stmt)}
+Acc = dict[str, tuple[dict[Any, list[float]], dict[Any, list[float]]]]
+"""KPI name → ({dim: [num, den]} of the current window, the same of the previous window)."""
+
+
+def _add(acc: Acc, name: str, current: bool, dim: Any, num: Any, den: Any) -> None:
+    bucket = acc[name][0 if current else 1].setdefault(dim, [0.0, 0.0])
+    bucket[0] += float(num or 0)
+    bucket[1] += float(den or 0)
+
+
+def _aggregate(conn: Any, kpis: list[KpiDef], q: Query) -> Acc:
+    """{kpi: (current, previous)} with (num, den) per dimension value: one fused statement per source table."""
+    names = [k.name for k in kpis]
+    acc: Acc = {name: ({}, {}) for name in names}
+    by_source: dict[str, list[tuple[str, Part]]] = {}
+    for name in names:
+        for part in PARTS.get(name, []):
+            by_source.setdefault(part.source, []).append((name, part))
+    for source, parts in by_source.items():
+        aggs = [(p.num(q.dialect), p.den(q.dialect)) for _, p in parts]
+        for cur, dim, *values in conn.execute(fused_select(SOURCES[source], q, aggs)):
+            for i, (name, _) in enumerate(parts):
+                _add(acc, name, bool(cur), dim, values[2 * i], values[2 * i + 1])
+    pct: dict[tuple[str, Any], list[str]] = {}
+    for name in names:
+        if name in PERCENTILES:
+            source, duration = PERCENTILES[name]
+            pct.setdefault((source, duration), []).append(name)
+    for (source, duration), group in pct.items():
+        fractions = [float(KPIS[name].percentile or 0) for name in group]
+        stmt = percentile_select(SOURCES[source], q, duration(q.dialect), fractions)
+        for cur, dim, *values in conn.execute(stmt):
+            for name, value in zip(group, values[:-1], strict=True):
+                _add(acc, name, bool(cur), dim, value, values[-1])
+    for name in names:
+        if name in CUSTOMER_LEVEL:
+            for current, window in ((True, q.current), (False, q.previous)):
+                for dim, num, den in conn.execute(CUSTOMER_LEVEL[name](q, window)):
+                    _add(acc, name, current, dim, num, den)
+    return acc
+
+
+def targets_for(settings: Settings, targets: dict[str, float] | None = None) -> dict[str, float | None]:
+    """Every KPI's target: registry default < `kpi_targets` setting < explicit `targets`."""
+    merged: dict[str, float | None] = {name: kpi.target for name, kpi in KPIS.items()}
+    return merged | dict(settings.kpi_targets) | dict(targets or {})
+
+
+def _select(name: str | None, by: str | None) -> list[KpiDef]:
+    if name is not None:
+        kpi = get_kpi(name)
+        kpi.check_dimension(by)
+        return [kpi]
+    kpis = [k for k in KPIS.values() if by is None or by in k.dimensions]
+    if not kpis:
+        known = ", ".join(sorted({d for k in KPIS.values() for d in k.dimensions}))
+        raise InvalidInputError(f"no KPI supports dimension {by!r}; dimensions: {known}")
+    return kpis
 
 
 def compute_kpis(
@@ -232,35 +149,37 @@ def compute_kpis(
     targets: dict[str, float] | None = None,
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of {by?, kpi, value, target, previous, trend, better, n}; `targets` overrides registry defaults."""
-    if name is not None:
-        kpis = [get_kpi(name)]
-        kpis[0].check_dimension(by)
-    else:
-        kpis = [k for k in KPIS.values() if by is None or by in k.dimensions]
-        if not kpis:
-            raise InvalidInputError(f"no KPI supports dimension {by!r}; dimensions: region, category, sku, ...")
+    """Rows of {by?, kpi, value, target, previous, trend, better, n}; targets as in `targets_for`."""
+    kpis = _select(name, by)
     today = today or dt.datetime.now(settings.zone).date()
     try:
-        cur, prev = windows(settings, *resolve_dates(period, start, end, today))
+        return _rows(settings, kpis, by, *windows(settings, *resolve_dates(period, start, end, today)), targets)
     except OverflowError:
-        # Dates at the edge of the calendar (year 1 or 9999) leave no room for the window or the one before it.
+        # Dates at the edge of the calendar (year 1 or 9999) leave no room for the window, the one before it or
+        # churn_rate's look-back.
         raise InvalidInputError(f"dates out of range: from={start} to={end}") from None
-    targets = targets or {}
+
+
+def _rows(
+    settings: Settings, kpis: list[KpiDef], by: str | None, cur: Window, prev: Window, targets: dict[str, float] | None
+) -> list[dict[str, Any]]:
+    """One row per KPI (and dimension value seen in either window)."""
+    goals = targets_for(settings, targets)
     engine = db.get_engine(settings)
     rows: list[dict[str, Any]] = []
     with engine.connect() as conn:
-        for kpi in kpis:
-            now = _aggregate(conn, kpi, cur, by, engine.dialect.name)
-            before = _aggregate(conn, kpi, prev, by, engine.dialect.name)
-            keys = sorted(set(now) | set(before), key=lambda k: (k is None, str(k))) if by else [None]
-            for key in keys:
-                num, den = now.get(key, (0.0, 0))
-                value = _value(kpi, num, den)
-                previous = _value(kpi, *before.get(key, (0.0, 0)))
-                arrow, better = trend(value, previous, kpi.direction)
-                row: dict[str, Any] = {by: key} if by else {}
-                row |= {"kpi": kpi.name, "value": value, "target": targets.get(kpi.name, kpi.target)}
-                row |= {"previous": previous, "trend": arrow, "better": better, "n": den}
-                rows.append(row)
+        acc = _aggregate(conn, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days))
+    for kpi in kpis:
+        now, before = acc[kpi.name]
+        keys = sorted(set(now) | set(before), key=lambda k: (k is None, str(k))) if by else [None]
+        for key in keys:
+            num, den = now.get(key, (0.0, 0.0))
+            value = value_of(kpi, num, int(den))
+            prev_num, prev_den = before.get(key, (0.0, 0.0))
+            previous = value_of(kpi, prev_num, int(prev_den))
+            arrow, better = trend(value, previous, kpi.direction)
+            row: dict[str, Any] = {by: key} if by else {}
+            row |= {"kpi": kpi.name, "value": value, "target": goals[kpi.name]}
+            row |= {"previous": previous, "trend": arrow, "better": better, "n": int(den)}
+            rows.append(row)
     return rows

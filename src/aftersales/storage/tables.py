@@ -355,6 +355,10 @@ ingest_runs = Table(
 )
 
 Index("ix_orders_sku_ordered_at", orders.c.sku, orders.c.ordered_at)
+# Added in migration 0004 for the KPI engine (docs/kpis.md): resolution cohorts, churn and repurchase lookups.
+Index("ix_cases_resolved_at", cases.c.resolved_at)
+Index("ix_orders_ordered_at_customer", orders.c.ordered_at, orders.c.customer_id)
+Index("ix_orders_customer_ordered_at", orders.c.customer_id, orders.c.ordered_at)
 Index("ix_interactions_customer_created", interactions.c.customer_id, interactions.c.created_at)
 
 ENTITY_TABLES: dict[str, Table] = {

@@ -6,9 +6,21 @@ import datetime as dt
 
 import pytest
 
-from aftersales.analytics.kpis import DIMENSIONS, KPIS, Direction, get_kpi, ratio, trend
+from aftersales.analytics.kpis import (
+    DIMENSIONS,
+    KPIS,
+    Agg,
+    Direction,
+    KpiDef,
+    get_kpi,
+    ratio,
+    trend,
+    unknown_kpis,
+    value_of,
+)
 from aftersales.errors import InvalidInputError
-from aftersales.services.kpi import BUILDERS, resolve_dates
+from aftersales.services.kpi import resolve_dates
+from aftersales.services.kpi_sql import CUSTOMER_LEVEL, PARTS, PERCENTILES, SOURCES
 
 EXPECTED = {
     "return_rate",
@@ -23,12 +35,25 @@ EXPECTED = {
     "escalation_rate",
     "negative_share",
     "emotion_recovery_rate",
+    # issue #5, second increment (names relied on by the natural-language question parser)
+    "complaint_rate",
+    "first_contact_resolution",
+    "first_response_minutes_p50",
+    "first_response_minutes_p90",
+    "resolution_hours",
+    "resolution_hours_p50",
+    "resolution_hours_p90",
+    "repurchase_rate",
+    "churn_rate",
 }
 
 
 def test_registry_is_complete_and_consistent() -> None:
-    assert set(KPIS) == EXPECTED == set(BUILDERS)
+    assert set(KPIS) == EXPECTED == set(PARTS) | set(PERCENTILES) | set(CUSTOMER_LEVEL)
+    for name, parts in PARTS.items():
+        assert parts and all(p.source in SOURCES for p in parts), name
     for kpi in KPIS.values():
+        assert (kpi.agg is Agg.PERCENTILE) == (kpi.percentile is not None) == (kpi.name in PERCENTILES)
         assert kpi.zh and kpi.en and kpi.numerator and kpi.denominator
         assert set(kpi.dimensions) <= set(DIMENSIONS)
         assert kpi.label("zh-CN") == kpi.zh and kpi.label("en") == kpi.en
@@ -47,6 +72,33 @@ def test_unsupported_dimension_names_the_supported_ones() -> None:
         get_kpi("csat").check_dimension("queue")
     get_kpi("complaint_volume").check_dimension("queue")
     get_kpi("csat").check_dimension(None)
+
+
+def test_unknown_kpis_names_only_the_unknown() -> None:
+    assert unknown_kpis({"csat": 4.6, "churn": 0.1, "nps ": 3}) == ["churn", "nps "]
+    assert unknown_kpis({}) == []
+
+
+def _kpi(agg: Agg, scale: float = 1.0) -> KpiDef:
+    return KpiDef("k", "k", "k", "ratio", Direction.HIGHER_IS_BETTER, None, "n", "d", (), agg=agg, scale=scale)
+
+
+@pytest.mark.parametrize(
+    ("agg", "scale", "num", "den", "expected"),
+    [
+        (Agg.RATIO, 1.0, 1.0, 4, 0.25),
+        (Agg.RATIO, 100.0, 1.0, 4, 25.0),
+        (Agg.RATIO, 1.0, 0.0, 0, None),
+        (Agg.TOTAL, 1.0, 150.5, 3, 150.5),
+        (Agg.TOTAL, 1.0, 0.0, 0, None),
+        (Agg.COUNT, 1.0, 0.0, 0, 0.0),
+        (Agg.COUNT, 1.0, 7.0, 7, 7.0),
+        (Agg.PERCENTILE, 1.0, 0.0, 2, 0.0),
+        (Agg.PERCENTILE, 1.0, 0.0, 0, None),
+    ],
+)
+def test_value_of(agg: Agg, scale: float, num: float, den: int, expected: float | None) -> None:
+    assert value_of(_kpi(agg, scale), num, den) == expected
 
 
 def test_ratio() -> None:

@@ -12,19 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from aftersales.nlp.lexicons.emotion import EMOTION_TERMS
+from aftersales.nlp.lexicons.emotion import EMOTION_TERMS, SWEARING
 from aftersales.nlp.lexicons.modifiers import (
     CONTRAST,
     DEGREE,
     DEGREE_SUFFIX,
     HEDGES,
     INTENSIFIERS,
+    NEGATION_BREAKS,
     NEGATORS,
     POLITENESS,
+    PROBLEM_NOUNS,
     SHADOWS,
     URGENCY,
 )
-from aftersales.nlp.lexicons.reasons import ASPECT_TERMS, REASON_TERMS
+from aftersales.nlp.lexicons.reasons import ASPECT_TERMS, DENIABLE_CODES, NEGATION_KEEPS, REASON_TERMS
 from aftersales.nlp.lexicons.stage import FUTURE_MARKERS, STAGE_PATTERNS, STAGE_TERMS
 
 __all__ = ["Lexicons"]
@@ -51,7 +53,12 @@ class Lexicons:
     shadows: frozenset[str]
     stage_patterns: tuple[tuple[str, str, float], ...]
     future_markers: str
-    version: str = field(default="lexicon-1")
+    problem_nouns: Table = field(default_factory=dict)
+    negation_breaks: str = field(default="(?!)")  # regex: characters that end a negator's scope
+    swearing: frozenset[str] = field(default_factory=frozenset)  # anger words that are no opinion of an aspect
+    negation_keeps: frozenset[str] = field(default_factory=frozenset)  # reason terms still complaints when negated
+    deniable_codes: frozenset[str] = field(default_factory=frozenset)  # codes whose weak terms can be denied too
+    version: str = field(default="lexicon-2")
 
     @staticmethod
     @cache
@@ -73,6 +80,11 @@ class Lexicons:
             shadows=SHADOWS,
             stage_patterns=STAGE_PATTERNS,
             future_markers=FUTURE_MARKERS,
+            problem_nouns=PROBLEM_NOUNS,
+            negation_breaks=NEGATION_BREAKS,
+            swearing=SWEARING,
+            negation_keeps=NEGATION_KEEPS,
+            deniable_codes=DENIABLE_CODES,
         )
 
     def extend(

@@ -122,14 +122,16 @@ SATISFACTION: dict[str, float] = {
         性价比不错""",
     ),
     **_w(1.5, "非常满意 超级好 非常好 太好了 特别好 超赞 完美无缺 强烈推荐 极力推荐 超级喜欢 非常喜欢 爱了 太棒了"),
-    **_w(0.6, "快"),
+    **_w(0.6, "快 就到了 就收到了 就送到了 就到货了 次日达 隔天就到 当天就到 第二天就到"),
     **_w(0.4, "可以 还可以 还行 还行吧 还可以吧 凑合吧 一般吧 还好吧 过得去 能用 凑合能用 ok 还ok 尚可"),
     **_en(
         1.0,
         """great, good, excellent, perfect, love, love it, loved, amazing, awesome, happy, satisfied, pleased,
         recommend, nice, works great, worth it, fast, quick, well made, beautiful, as described, fantastic,
         wonderful, best, superb, exactly as described, great quality, good quality, no problem, no problems,
-        no issues""",
+        no issues, on time, arrived on time, as expected, works perfectly, works well, works fine, fits perfectly,
+        fits well, no complaints, well packed, well packaged, highly recommend, very happy, really happy,
+        quick refund, fast refund, quick response, fast response, very helpful, so helpful, helpful""",
     ),
     **_en(0.4, "fine, ok, okay, decent, acceptable"),
 }
@@ -154,7 +156,22 @@ GRATITUDE: dict[str, float] = {
         1.0,
         """thank you, thanks, thx, appreciate, appreciated, grateful, cheers, much appreciated, kudos, many thanks""",
     ),
+    **_en(
+        1.5,
+        """thank you so much, thanks so much, thank you very much, thanks very much, thanks a lot, thanks a million,
+        really appreciate, really appreciated, greatly appreciated, truly appreciate, so grateful, very grateful""",
+    ),
 }
+
+# Swearing: anger (and intensity) about the whole situation, not an opinion of the nearest aspect word ("ask a
+# fucking agent" does not make the agent the problem). These terms stay in ANGER; the rule layer only keeps them from
+# turning an aspect into a reason.
+SWEARING: frozenset[str] = frozenset(
+    [
+        *_w(0, "他妈的 他妈 特么 妈的 尼玛 卧槽 我靠 草泥马 你妈"),
+        *_en(0, "fuck, fucking, fucked, shit, shitty, damn, wtf"),
+    ]
+)
 
 EMOTION_TERMS: dict[str, dict[str, float]] = {
     "anger": ANGER,

@@ -49,19 +49,24 @@ QUALITY_DEFECT: dict[str, float] = {
         defective, faulty, poor quality, bad quality, cheap quality, cheaply made, fell apart, falls apart,
         malfunction, malfunctioning, crashed, crashes, freezes, overheats, overheating, dead on arrival, doa,
         won't turn on, will not turn on, won't charge, battery dies, leaks, leaking, torn, ripped, cracked,
-        peeling, flimsy, rusty, buggy, glitch, glitchy, defect, defects, stopped charging, stopped after""",
+        peeling, flimsy, rusty, buggy, glitch, glitchy, defect, defects, stopped charging, stopped after,
+        not working, no longer works, won't work, will not work, quit working, died after, dead battery,
+        cheap plastic, cheap material, feels cheap, looks cheap, falling apart, came apart, came off, fell off,
+        tore, ripped apart, frayed, faded, shrunk, shrank, stopped working after, doesn't turn on, does not turn on,
+        won't power on, keeps crashing, keeps disconnecting, keeps freezing, poorly made, badly made, low quality,
+        bad smell, smells awful, smells terrible, mould, moldy, mouldy, spoiled, rotten, expired""",
     ),
-    **_w(0.5, "scratched scratch smells stain stained"),
+    **_w(0.5, "scratched scratch smells stain stained chipped wobbly"),
 }
 
 COUNTERFEIT: dict[str, float] = {
     **_w(
         1.0,
         """假货 假的 是假 太假 不是正品 非正品 不像正品 不像是正品 山寨 高仿 仿冒 仿品 a货 盗版 冒牌 假冒 假冒伪劣
-        三无产品 三无 冒充 怀疑是假 疑是假 像假 假货吧 买到假货 卖假货 卖假 假酒 假药 专柜验 正品吗 是不是正品
+        三无产品 三无 冒充 怀疑是假 疑是假 像假 假货吧 买到假货 卖假货 卖假 假酒 假药 正品吗 是不是正品
         是不是假 翻新机 水货 贴牌 杂牌 盗版书""",
     ),
-    **_w(0.5, "验货 鉴定 防伪码 防伪 是不是真的 翻新 二手 旧货 被用过 有人用过 用过的"),
+    **_w(0.5, "专柜验 验货 鉴定 防伪码 防伪 是不是真的 翻新 二手 旧货 被用过 有人用过 用过的"),
     **_en(
         1.0,
         """fake, counterfeit, knockoff, knock-off, not genuine, not authentic, replica, bootleg, pirated, imitation""",
@@ -82,9 +87,13 @@ DAMAGED_IN_TRANSIT: dict[str, float] = {
         1.0,
         """arrived broken, arrived damaged, damaged in transit, damaged in shipping, crushed, smashed, shattered,
         dented, box was damaged, package was damaged, damaged box, damaged package, arrived cracked,
-        leaked in transit""",
+        leaked in transit, arrived smashed, arrived shattered, arrived dented, arrived leaking, arrived in pieces,
+        broken on arrival, broken when it arrived, broken when i opened, damaged on arrival, damaged when it arrived,
+        damaged during shipping, damaged during delivery, broke in transit, broken in transit, box was crushed,
+        package was crushed, box was torn, package was torn open, parcel was damaged, was shattered, was smashed,
+        was crushed, came broken, came damaged, came smashed, came cracked, came in pieces""",
     ),
-    **_w(0.5, "damaged"),
+    **_w(0.5, "damaged chipped"),
 }
 
 WRONG_ITEM: dict[str, float] = {
@@ -100,8 +109,13 @@ WRONG_ITEM: dict[str, float] = {
         1.0,
         """wrong item, wrong size sent, wrong color, wrong colour, sent the wrong, sent me the wrong,
         received the wrong, received wrong, not what i ordered, different item, instead of what i ordered,
-        wrong product, wrong model""",
+        wrong product, wrong model, wrong version, wrong one, wrong order, wrong package, wrong parcel,
+        someone else's order, but you sent, but you sent me, but i received, but received, but got sent,
+        shipped me the wrong, sent the wrong one, you sent me a different, not the one i ordered,
+        not the item i ordered, not the product i ordered, isn't what i ordered, mixed up my order,
+        got someone else's""",
     ),
+    **_en(0.5, "instead of, you sent me, you shipped me, i got sent"),
 }
 
 MISSING_PARTS: dict[str, float] = {
@@ -118,7 +132,11 @@ MISSING_PARTS: dict[str, float] = {
         1.0,
         """missing, missing parts, missing part, missing piece, missing pieces, incomplete, not included, only one,
         only received, no charger, no manual, no invoice, no receipt, part missing, parts missing, was missing,
-        were missing""",
+        were missing, are missing, is missing, came without, arrived without, shipped without, delivered without,
+        without the charger, without the cable, without the manual, without instructions, without the remote,
+        left out, forgot to include, didn't include, did not include, wasn't included, weren't included,
+        no cable, no remote, no batteries, no screws, no instructions, half of the order, part of my order,
+        only got one, only got half, only half""",
     ),
 }
 
@@ -143,7 +161,15 @@ NOT_AS_DESCRIBED: dict[str, float] = {
         1.0,
         """not as described, not as pictured, not as advertised, doesn't match the description,
         does not match the description, different from the picture, different from the photo, misleading,
-        false advertising, looks nothing like, not like the picture, not like the photo, used item, looks used""",
+        false advertising, looks nothing like, not like the picture, not like the photo, used item, looks used,
+        nothing like the picture, nothing like the pictures, nothing like the photo, nothing like the photos,
+        nothing like the description, not the same as the picture, not the same as pictured, than pictured,
+        than advertised, than described, than in the picture, than in the pictures, than in the photo,
+        than in the photos, than it looked, than it looks online, description said, listing said, website said,
+        advertised as, was advertised, said it was, says it is, claimed to be, different from the description,
+        different from the listing, doesn't match the photos, does not match the photos, not what was advertised,
+        not what was described, smaller than expected, thinner than expected, already used, previously used,
+        has been used, open box""",
     ),
 }
 
@@ -159,9 +185,13 @@ SIZE_FIT: dict[str, float] = {
     **_en(
         1.0,
         """too small, too big, too large, too tight, too loose, too short, too long, doesn't fit, does not fit,
-        didn't fit, did not fit, runs small, runs large, runs big, size up, size down, wrong size""",
+        didn't fit, did not fit, runs small, runs large, runs big, size up, size down, wrong size,
+        size small, size too small, size too big, size large, sizes too small, half a size, a size smaller,
+        a size bigger, a size larger, one size up, one size down, bigger size, smaller size, larger size,
+        don't fit, do not fit, won't fit, doesn't fit me, fits too small, fits too big, too narrow, too wide,
+        too baggy, too snug, pinch, pinches, sizing is off, sizing is wrong, size chart is wrong""",
     ),
-    **_w(0.5, "tight loose"),
+    **_w(0.5, "tight loose sizing"),
 }
 
 LOGISTICS_DELAY: dict[str, float] = {
@@ -183,8 +213,20 @@ LOGISTICS_DELAY: dict[str, float] = {
         """late, delayed, delay, delays, still not arrived, hasn't arrived, has not arrived, not arrived,
         never arrived, never received, not received, haven't received, have not received, still waiting,
         slow shipping, slow delivery, took forever, weeks late, lost package, lost in transit, stuck in transit,
-        still in transit, where is my package, where is my order, hasn't shipped, not shipped yet""",
+        still in transit, where is my package, where is my order, hasn't shipped, not shipped yet,
+        still hasn't arrived, still has not arrived, hasn't been delivered, has not been delivered,
+        not been delivered, never delivered, never showed up, never came, still not here, still not delivered,
+        still haven't got, still haven't gotten, still haven't received my order, still haven't received my package,
+        tracking hasn't updated, tracking has not updated, tracking hasn't moved, tracking not updated,
+        no tracking update, stuck at, stuck in, weeks late, days late, week late, running late, late delivery,
+        delivery was late, arrived late, came late, took too long, taking too long, taking forever,
+        was supposed to arrive, was supposed to be delivered, should have arrived, should have been delivered,
+        past the delivery date, missed the delivery date, not on time, didn't arrive on time,
+        did not arrive on time, hasn't shipped yet, not dispatched, still not shipped, where's my order,
+        delivery was supposed to, was due to arrive, was due to be delivered, due to arrive on, still not arrived,
+        where's my package, where is my parcel, where's my parcel""",
     ),
+    **_en(0.5, "still nothing, supposed to arrive, been waiting"),
 }
 
 HARD_TO_USE: dict[str, float] = {
@@ -205,9 +247,15 @@ HARD_TO_USE: dict[str, float] = {
         1.0,
         """hard to use, difficult to use, confusing, complicated, can't figure out, cannot figure out,
         hard to install, difficult to install, hard to set up, not user friendly, not user-friendly,
-        not intuitive, instructions unclear, unclear instructions, no instructions, how do i use, how to use""",
+        not intuitive, instructions unclear, unclear instructions, no instructions, how do i use, how to use,
+        instructions are unclear, instructions were unclear, instructions are confusing, instructions were confusing,
+        manual is useless, manual is confusing, can't get it to work, cannot get it to work, can't get it working,
+        can't set it up, cannot set it up, can't connect, cannot connect, won't connect, won't pair, can't pair,
+        doesn't connect, does not connect, too complicated, impossible to use, impossible to set up,
+        impossible to install, hard to assemble, difficult to assemble, hard to figure out, took hours to set up,
+        took me hours""",
     ),
-    **_en(0.5, "instructions, manual, setup, set up, install"),
+    **_en(0.5, "instructions, manual, setup, set up, install, unclear, figure out, assemble"),
 }
 
 CHANGED_MIND: dict[str, float] = {
@@ -222,7 +270,12 @@ CHANGED_MIND: dict[str, float] = {
         1.0,
         """changed my mind, change my mind, no longer need, no longer needed, don't need it anymore, don't need it,
         ordered by mistake, bought by mistake, accidentally ordered, no longer want, duplicate order,
-        ordered twice, cancel my order, found it cheaper""",
+        ordered twice, cancel my order, found it cheaper, don't want it anymore, don't want it any more,
+        don't want it, don't need it any more, not needed anymore, ordered the wrong, bought the wrong,
+        my mistake, by accident, accidentally bought, accidentally purchased, cancel the order, cancel this order,
+        cancel my purchase, still unopened, unopened, never used it, never opened it, got it elsewhere,
+        bought it elsewhere, found a better, cancel an order, cancel a purchase, cancel the purchase,
+        cancel an item""",
     ),
 }
 
@@ -231,8 +284,8 @@ PRICE: dict[str, float] = {
         1.0,
         """降价 贵 太贵 好贵 很贵 真贵 偏贵 有点贵 不值这个价 不值这个钱 差价 价保 价格保护 保价 不值 不值得 价格高
         价格太高 价格偏高 性价比低 性价比不高 性价比太低 性价比差 便宜了 降了 就降 天就降 掉价 比别家贵 比外面贵
-        比超市贵 比实体店贵 贵了 坑钱 多收 多扣 乱收费 安装费 退差价 补差价 不划算 溢价 虚高 涨价 智商税
-        同样的价钱 白花 价格不 贵得 降价了 买贵了 价格变了 便宜好多 便宜了好多 便宜很多 便宜几十 便宜一百
+        比超市贵 比实体店贵 贵了 坑钱 多收 多扣 乱收费 安装费 退差价 补差价 补差 不划算 溢价 虚高 涨价 智商税
+        同样的价钱 白花 贵得 降价了 买贵了 价格变了 便宜好多 便宜了好多 便宜很多 便宜几十 便宜一百
         少了几十 降了几十 降了一百 优惠没 没用上 不给优惠 不便宜""",
     ),
     **_w(
@@ -243,7 +296,11 @@ PRICE: dict[str, float] = {
         1.0,
         """expensive, overpriced, too expensive, not worth the money, not worth the price, price drop,
         price dropped, cheaper, refund the difference, price difference, price match, charged twice, overcharged,
-        extra fee, extra charge, shipping fee, shipping cost, hidden fee""",
+        extra fee, extra charge, shipping fee, shipping cost, hidden fee, charged me twice, double charged,
+        double-charged, charged me double, charged me extra, overcharged me, charged the wrong amount,
+        charged too much, charged more than, billed twice, billed me twice, price went down, went on sale,
+        dropped in price, not worth the price, not worth it, way too much, too pricey, pricey, costs too much,
+        cost too much, hidden charges, hidden fees, price adjustment, price protection, difference back""",
     ),
 }
 
@@ -263,11 +320,63 @@ SERVICE_ATTITUDE: dict[str, float] = {
     **_en(
         1.0,
         """rude, unhelpful, no response, no reply, never responded, never replied, ignored, ignoring, ignore my,
-        customer service, terrible service, poor service, bad service, awful service, hung up, unprofessional,
+        terrible service, poor service, bad service, awful service, hung up, unprofessional,
         nobody answers, no one answers, no one responded, runaround, run around, useless support,
-        refused to refund, refused to replace""",
+        refused to refund, refused to replace, nobody replied, no one replied, nobody has replied,
+        no one has replied, nobody has responded, no one has responded, nobody got back, no one got back,
+        never got back to me, never heard back, haven't heard back, have not heard back, still no reply,
+        still no answer, still no response, ignored my emails, ignored my messages, keeps ignoring,
+        keep ignoring, left on hold, kept me on hold, passed around, support is useless, support was useless,
+        agent was rude, staff was rude, unhelpful support, refused to help, refuse to refund, refuses to refund,
+        refuse to help, won't refund, will not refund, won't give me a refund, haven't received my refund,
+        have not received my refund, haven't got my refund, haven't gotten my refund, not received my refund,
+        not received a refund, never received my refund, never got my refund, still no refund, no refund yet,
+        where is my refund, where's my refund, refund hasn't, refund has not, refund still hasn't,
+        refund is still pending, refund still pending, still waiting for my refund, still waiting for a refund,
+        waiting for my refund, waiting on my refund, refund is taking, promised a refund, promised me a refund,
+        you promised, keep promising, nobody cares, no one cares""",
     ),
+    # Asking again and again is the plainest sign of unhelpful service ("I have asked three times").
+    **{
+        f"{verb} {count}": 1.0
+        for verb in (
+            "asked",
+            "asked you",
+            "emailed",
+            "emailed you",
+            "emailed support",
+            "called",
+            "called you",
+            "contacted you",
+            "contacted support",
+            "messaged",
+            "messaged you",
+            "written",
+            "chased",
+        )
+        for count in (
+            "twice",
+            "three times",
+            "3 times",
+            "four times",
+            "several times",
+            "multiple times",
+            "many times",
+            "so many times",
+            "again and again",
+            "repeatedly",
+        )
+    },
 }
+
+# How a negated reason term reads (rules.py). A denied problem reassures ("没有坏", "不算贵"): terms of weight ≥ 0.8,
+# and the weak terms of DENIABLE_CODES, which name defects too. A refused request or an absent thing stays the
+# complaint (NEGATION_KEEPS: "不退差价", "不给价保", "没有使用说明书"). Any other weak term is a topic ("没有安装") and
+# a negated topic says nothing.
+NEGATION_KEEPS: frozenset[str] = frozenset(
+    _w(0, "退差价 补差价 补差 价保 保价 价格保护 差价 赔偿 换货 说明书 发票 赠品 配件")
+)
+DENIABLE_CODES: frozenset[str] = frozenset({"quality_defect", "damaged_in_transit", "size_fit", "logistics_delay"})
 
 REASON_TERMS: dict[str, dict[str, float]] = {
     "quality_defect": QUALITY_DEFECT,
@@ -311,8 +420,9 @@ ASPECT_TERMS: dict[str, dict[str, float]] = {
         **_w(
             1.0,
             """客服 服务 态度 客服态度 服务态度 售后 服务员 前台 快递员 工作人员 店员 小二 service support staff
-            agent representative""",
+            agent representative team rep""",
         ),
-        **_w(0.6, "商家 卖家 店家 老板 seller"),
+        **_w(0.6, "商家 卖家 店家 老板 seller store shop company"),
+        **_en(1.0, "customer service, customer support, customer care, support team, help desk, helpdesk"),
     },
 }

@@ -34,7 +34,15 @@ EXPLICIT: dict[str, float] = {
         """差评 退货 退款 换货 要退 我要退 申请退 要求退 要求换 给我退 给退 退钱 赔偿 要赔 索赔 补偿 说法 怎么回事
         什么情况""",
     ),
-    **_en(1.0, "refund, return it, returning, want my money back, money back, replacement, exchange"),
+    **_en(
+        1.0,
+        """return it, returning it, send it back, sending it back, want my money back, want a refund, want my refund,
+        want a full refund, need a refund, demand a refund, demanding a refund, get a refund, request a refund,
+        requesting a refund, refund me, give me a refund, issue a refund, full refund, refund my money,
+        replacement, exchange it, exchange this, want to return, need to return, would like to return""",
+    ),
+    # A bare "refund" or "money back" is as often a question about the policy as a complaint.
+    **_en(0.5, "refund, money back, return, exchange, reimbursement"),
 }
 
 INTENT: dict[str, float] = {
@@ -59,7 +67,13 @@ INTENT: dict[str, float] = {
         """report you, reporting you, report this, bbb, better business bureau, lawyer, attorney, sue, suing,
         legal action, court, chargeback, dispute the charge, bad review, negative review, one star review,
         1 star review, 1-star review, post online, social media, speak to a manager, talk to a manager,
-        your manager, your supervisor, supervisor, escalate, consumer protection, ftc, trading standards""",
+        your manager, your supervisor, supervisor, escalate, consumer protection, ftc, trading standards,
+        file a complaint, lodge a complaint, make a complaint, submit a complaint, raise a complaint,
+        register a complaint, file a formal complaint, formal complaint, consumer complaint, filing a complaint,
+        lodging a complaint, complain to, complaint against, consumer association, consumers association,
+        consumer council, consumer rights, consumer agency, ombudsman, small claims, report you to, report them to,
+        dispute the payment, open a dispute, file a dispute, file a claim, contact my bank, call my bank,
+        take legal action, see you in court, i will sue""",
     ),
     **_en(1.0, "don't buy, do not buy, stay away, avoid this, warn others, buyer beware"),
 }
@@ -96,10 +110,24 @@ STAGE_PATTERNS: tuple[tuple[str, str, float], ...] = (
     ),
     ("formal_complaint", rf"(?:{_ACT})(?:了|过)(?!吗|吧|啊|[?？])", 2.0),
     ("formal_complaint", r"(?:打了|打过|拨打了|拨了)[^,.!?;。！？，；]{0,6}?(?:12315|12345|400|热线|投诉电话)", 2.0),
+    # English: what was filed or opened must be a complaint, dispute or claim ("I opened the box" is not one), and
+    # a call must have gone to someone outside the shop.
     (
         "formal_complaint",
-        r"\b(?:i|we)(?:'ve| have| had)? (?:already )?(?:filed|reported|contacted|called|lodged|submitted|opened|"
-        r"disputed|complained to)\b",
+        r"\b(?:i|we)(?:'ve| have| had)? (?:already |just )?(?:filed|lodged|submitted|opened|raised|started|made)"
+        r" (?:a |an |the )?(?:formal |official )?(?:complaint|dispute|claim|chargeback|case|report)",
+        2.0,
+    ),
+    (
+        "formal_complaint",
+        r"\b(?:i|we)(?:'ve| have| had)? (?:already |just )?(?:complained to|reported (?:you|this|it|them|the \w+) to"
+        r"|(?:contacted|called|phoned|written to|wrote to) (?:my |the |a )?(?:bank|lawyer|attorney|police|"
+        r"credit card company|card issuer|paypal|bbb|ftc|consumer|trading standards|ombudsman))",
+        2.0,
+    ),
+    (
+        "formal_complaint",
+        r"\b(?:i|we)(?:'ve| have| had)? (?:already )?disputed (?:the|this|my) (?:charge|payment)",
         2.0,
     ),
 )

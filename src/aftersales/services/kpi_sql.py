@@ -1,0 +1,366 @@
+"""The SQL behind each KPI, fused: one scan per source table answers every KPI counted from it, both windows at once.
+
+A KPI is a list of `Part`s, each a `(num, den)` pair of SQL aggregates over one `Source` (orders placed, returns
+requested, cases opened, cases resolved, customer messages, surveys answered). `fused_select` turns all parts of one
+source into a single `SELECT is_current, dim, num_1, den_1, num_2, den_2, … GROUP BY is_current, dim` over the
+current and the previous window together, joining only the tables the asked dimension needs. KPIs that are not sums
+over one source have their own statement: percentiles (`percentile_cont` on PostgreSQL, window-function ranks on
+SQLite, which has no percentile aggregate), repurchase and churn (customer-level). No row is looped over in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+)
+
+from aftersales.analytics.kpis import KPIS, REPURCHASE_DAYS
+from aftersales.storage.tables import analyses, cases, customers, interactions, orders, returns, surveys
+
+Window = tuple[dt.datetime, dt.datetime]
+Sql = Callable[[str], Any]  # dialect → SQL aggregate expression
+
+ESCALATED = ("intent_to_complain", "formal_complaint")
+RECOVERED_FROM = -0.2  # polarity below this at open counts as upset; at or above it at close as recovered
+
+
+@dataclass(frozen=True)
+class Query:
+    """What every statement needs: both half-open naive-UTC windows, the dimension, the dialect, the churn horizon."""
+
+    current: Window
+    previous: Window
+    by: str | None
+    dialect: str
+    churn_days: int = 90
+
+
+@dataclass(frozen=True)
+class Join:
+    """A table joined in only when a dimension needs it (`after` names the join it hangs off)."""
+
+    table: Table
+    on: Any
+    outer: bool = False
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows a group of KPIs is counted over: a base table, its cohort timestamp, dimensions and their joins."""
+
+    base: FromClause
+    time: Any
+    dims: dict[str, Any]
+    needs: dict[str, tuple[str, ...]]  # dimension → names of the joins it needs, in order
+    joins: dict[str, Join] = field(default_factory=dict)
+    where: Any = None
+
+    def from_clause(self, by: str | None) -> FromClause:
+        """The base table plus only the joins the dimension needs."""
+        src = self.base
+        for name in self.needs.get(by or "", ()):
+            join = self.joins[name]
+            src = src.outerjoin(join.table, join.on) if join.outer else src.join(join.table, join.on)
+        return src
+
+
+_CUSTOMER_OF_ORDER = Join(customers, orders.c.customer_id == customers.c.customer_id)
+_CASE_JOINS = {
+    "customers": Join(customers, cases.c.customer_id == customers.c.customer_id),
+    "orders": Join(orders, cases.c.order_id == orders.c.order_id, outer=True),
+}
+_CASE_DIMS = {
+    "region": customers.c.region,
+    "category": orders.c.category,
+    "sku": orders.c.sku,
+    "channel": cases.c.channel,
+    "queue": cases.c.queue,
+    "reason": cases.c.primary_reason,
+    "tier": customers.c.tier,
+}
+_CASE_NEEDS: dict[str, tuple[str, ...]] = {
+    "region": ("customers",),
+    "tier": ("customers",),
+    "category": ("orders",),
+    "sku": ("orders",),
+}
+_ORDER_DIMS = {
+    "region": orders.c.region,
+    "category": orders.c.category,
+    "sku": orders.c.sku,
+    "channel": orders.c.channel,
+    "tier": customers.c.tier,
+}
+_VIA_ORDER = ("orders",)
+
+SOURCES: dict[str, Source] = {
+    "orders": Source(orders, orders.c.ordered_at, _ORDER_DIMS, {"tier": ("customers",)},
+                     {"customers": _CUSTOMER_OF_ORDER}),
+    "returns": Source(
+        returns, returns.c.requested_at, _ORDER_DIMS | {"reason": returns.c.reason_code},
+        {"region": _VIA_ORDER, "category": _VIA_ORDER, "sku": _VIA_ORDER, "channel": _VIA_ORDER,
+         "tier": ("orders", "customers")},
+        {"orders": Join(orders, returns.c.order_id == orders.c.order_id), "customers": _CUSTOMER_OF_ORDER},
+    ),
+    "cases_opened": Source(cases, cases.c.opened_at, _CASE_DIMS, _CASE_NEEDS, _CASE_JOINS),
+    "cases_resolved": Source(cases, cases.c.resolved_at, _CASE_DIMS, _CASE_NEEDS, _CASE_JOINS),
+    "messages": Source(
+        analyses.join(interactions, analyses.c.interaction_id == interactions.c.interaction_id),
+        interactions.c.created_at,
+        {"region": customers.c.region, "channel": interactions.c.channel, "tier": customers.c.tier},
+        {"region": ("customers",), "tier": ("customers",)},
+        {"customers": Join(customers, interactions.c.customer_id == customers.c.customer_id)},
+        where=interactions.c.author == "customer",
+    ),
+    "surveys": Source(
+        surveys, surveys.c.answered_at, {"region": customers.c.region, "tier": customers.c.tier},
+        {"region": ("customers",), "tier": ("customers",)},
+        {"customers": Join(customers, surveys.c.customer_id == customers.c.customer_id)},
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Part:
+    """One (numerator, denominator) pair of aggregates over one source; a KPI sums its parts."""
+
+    source: str
+    num: Sql
+    den: Sql
+
+
+def _flag(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _count(_dialect: str) -> Any:
+    return func.count()
+
+
+def _none(_dialect: str) -> Any:
+    return literal_column("0", Integer)
+
+
+def days_between(dialect: str, start: Any, end: Any) -> Any:
+    """Fractional days from `start` to `end` (naive timestamps), per database dialect."""
+    if dialect == "postgresql":
+        return cast(extract("epoch", end - start), Float) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def _response_minutes(dialect: str) -> Any:
+    return days_between(dialect, cases.c.opened_at, cases.c.first_response_at) * 1440.0
+
+
+def _resolution_hours(dialect: str) -> Any:
+    return days_between(dialect, cases.c.opened_at, cases.c.resolved_at) * 24.0
+
+
+def _first_contact(_dialect: str) -> Any:
+    """Never reopened, and the customer wrote at most once on the case (the opening message, if any)."""
+    contacts = (
+        select(func.count())
+        .select_from(interactions)
+        .where(interactions.c.case_id == cases.c.case_id, interactions.c.author == "customer")
+        .scalar_subquery()
+    )
+    return _flag(and_(cases.c.reopen_count == 0, contacts <= 1))
+
+
+def _survey(kind: str, score: Any) -> Part:
+    return Part("surveys", lambda _d: func.sum(case((surveys.c.kind == kind, score), else_=0)),
+                lambda _d: _flag(surveys.c.kind == kind))  # fmt: skip
+
+
+_UPSET = cases.c.polarity_open < RECOVERED_FROM
+_NPS = case((surveys.c.score >= 9, 1), (surveys.c.score <= 6, -1), else_=0)
+
+PARTS: dict[str, list[Part]] = {
+    "return_rate": [Part("returns", _count, _none), Part("orders", _none, _count)],
+    "exchange_rate": [Part("returns", lambda _d: _flag(returns.c.type == "exchange"), _none),
+                      Part("orders", _none, _count)],
+    "refund_amount": [Part("returns", lambda _d: func.sum(returns.c.refund_amount), _count)],
+    "complaint_volume": [Part("cases_opened", _count, _count)],
+    "complaint_rate": [Part("cases_opened", _count, _none), Part("orders", _none, _count)],
+    "csat": [_survey("csat", surveys.c.score)],
+    "nps": [_survey("nps", _NPS)],
+    "first_contact_resolution": [Part("cases_resolved", _first_contact, _count)],
+    "first_response_minutes": [
+        Part("cases_opened", lambda d: func.sum(_response_minutes(d)), lambda _d: func.count(cases.c.first_response_at))
+    ],
+    "resolution_hours": [Part("cases_resolved", lambda d: func.sum(_resolution_hours(d)), _count)],
+    "sla_compliance": [Part("cases_opened", lambda _d: _flag(cases.c.first_response_breached_at.is_(None)), _count)],
+    "reopen_rate": [Part("cases_opened", lambda _d: _flag(cases.c.reopen_count > 0), _count)],
+    "escalation_rate": [Part("cases_opened", lambda _d: _flag(cases.c.stage.in_(ESCALATED)), _count)],
+    "negative_share": [Part(
+        "messages",
+        lambda _d: func.count(func.distinct(case((analyses.c.polarity == "negative", analyses.c.interaction_id)))),
+        lambda _d: func.count(func.distinct(analyses.c.interaction_id)),
+    )],
+    "emotion_recovery_rate": [
+        Part("cases_resolved", lambda _d: _flag(and_(_UPSET, cases.c.polarity_close >= RECOVERED_FROM)),
+             lambda _d: _flag(_UPSET))
+    ],
+}  # fmt: skip
+
+
+def _is_current(time: Any, q: Query) -> Any:
+    return case((time >= q.current[0], 1), else_=0)
+
+
+def _both_windows(time: Any, q: Query) -> ColumnElement[bool]:
+    return and_(time >= q.previous[0], time < q.current[1])
+
+
+def _dim(dims: dict[str, Any], by: str | None) -> Any:
+    return dims[by] if by else null()
+
+
+def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]) -> Select[Any]:
+    """SELECT is_current, dim, num_1, den_1, … over both windows, grouped by window and dimension value."""
+    period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
+    cols: list[Any] = [period.label("cur"), dim.label("dim")]
+    for i, (num, den) in enumerate(aggregates):
+        cols += [num.label(f"n{i}"), den.label(f"d{i}")]
+    where = _both_windows(source.time, q)
+    stmt = (
+        select(*cols)
+        .select_from(source.from_clause(q.by))
+        .where(where if source.where is None else and_(where, source.where))
+    )
+    return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
+
+
+# Percentiles: KPI name → (source, duration in the KPI's unit).
+PERCENTILES: dict[str, tuple[str, Sql]] = {
+    "first_response_minutes_p50": ("cases_opened", _response_minutes),
+    "first_response_minutes_p90": ("cases_opened", _response_minutes),
+    "resolution_hours_p50": ("cases_resolved", _resolution_hours),
+    "resolution_hours_p90": ("cases_resolved", _resolution_hours),
+}
+
+
+def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[float]) -> Select[Any]:
+    """SELECT is_current, dim, p_1, …, n: percentile_cont of `value` per window and dimension value.
+
+    On SQLite each rank h = (n - 1) × fraction is split into lo = ⌊h⌋ and f = h - lo, and the value is
+    x[lo] × (1 - f) + x[lo + 1] × f: exactly percentile_cont's (and pandas' default) linear interpolation.
+    """
+    period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
+    where = and_(_both_windows(source.time, q), value.is_not(None))
+    src = source.from_clause(q.by)
+    if q.dialect == "postgresql":
+        pcts = [func.percentile_cont(f).within_group(value).label(f"p{i}") for i, f in enumerate(fractions)]
+        stmt = select(period.label("cur"), dim.label("dim"), *pcts, func.count(value).label("n"))
+        stmt = stmt.select_from(src).where(where)
+        return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
+    parts = [period, dim] if q.by else [period]
+    ranked = (
+        select(
+            period.label("cur"),
+            dim.label("dim"),
+            value.label("x"),
+            (func.row_number().over(partition_by=parts, order_by=value) - 1).label("rn"),
+            func.count().over(partition_by=parts).label("n"),
+        )
+        .select_from(src)
+        .where(where)
+        .subquery()
+    )
+    pcts = []
+    for i, fraction in enumerate(fractions):
+        h = (ranked.c.n - 1) * fraction
+        lo = cast(h, Integer)  # non-negative, so the cast is the floor
+        f = h - lo
+        pick = case((ranked.c.rn == lo, ranked.c.x * (1 - f)), (ranked.c.rn == lo + 1, ranked.c.x * f), else_=0)
+        pcts.append(func.sum(pick).label(f"p{i}"))
+    stmt = select(ranked.c.cur, ranked.c.dim, *pcts, func.count().label("n"))
+    return stmt.group_by(ranked.c.cur, ranked.c.dim)
+
+
+def _within(col: Any, window: Window) -> ColumnElement[bool]:
+    return and_(col >= window[0], col < window[1])
+
+
+_CUSTOMER_DIMS = {"region": customers.c.region, "tier": customers.c.tier}
+
+
+def _per_customer(inner: Any, num: Any, q: Query, where: Any = None) -> Select[Any]:
+    """SELECT dim, num, count(*) over customer-level rows `inner` (cid column), customer dimensions joined in."""
+    src = inner.join(customers, inner.c.cid == customers.c.customer_id) if q.by else inner
+    dim = _dim(_CUSTOMER_DIMS, q.by)
+    stmt = select(dim.label("dim"), func.coalesce(num, 0).label("num"), func.count().label("den")).select_from(src)
+    stmt = stmt.where(where if where is not None else true())
+    return stmt.group_by(dim) if q.by else stmt
+
+
+def repurchase_select(q: Query, window: Window) -> Select[Any]:
+    """Customers by their first return in the window; censored when the data ends before the follow-up does."""
+    first = (
+        select(orders.c.customer_id.label("cid"), func.min(returns.c.requested_at).label("at"))
+        .select_from(returns.join(orders, returns.c.order_id == orders.c.order_id))
+        .where(_within(returns.c.requested_at, window))
+        .group_by(orders.c.customer_id)
+        .subquery("first_return")
+    )
+    later = orders.alias("later")
+    gap = days_between(q.dialect, first.c.at, later.c.ordered_at)
+    again = exists().where(later.c.customer_id == first.c.cid, later.c.ordered_at > first.c.at, gap <= REPURCHASE_DAYS)
+    horizon = select(func.max(orders.c.ordered_at)).scalar_subquery()
+    observed = days_between(q.dialect, first.c.at, horizon) >= REPURCHASE_DAYS
+    return _per_customer(first, _flag(again), q, observed)
+
+
+def churn_select(q: Query, window: Window) -> Select[Any]:
+    """Active at the window's start (an order in the N days before it); churned: none in the N days to its end."""
+    start, end = window
+    horizon = dt.timedelta(days=q.churn_days)
+    active = (
+        select(
+            orders.c.customer_id.label("cid"),
+            func.max(case((orders.c.ordered_at >= end - horizon, 1), else_=0)).label("active_at_end"),
+        )
+        .where(orders.c.ordered_at >= start - horizon, orders.c.ordered_at < end)
+        .group_by(orders.c.customer_id)
+        .having(func.min(orders.c.ordered_at) < start)
+        .subquery("active")
+    )
+    return _per_customer(active, _flag(active.c.active_at_end == 0), q)
+
+
+CUSTOMER_LEVEL: dict[str, Callable[[Query, Window], Select[Any]]] = {
+    "repurchase_rate": repurchase_select,
+    "churn_rate": churn_select,
+}
+
+
+def _check_registry() -> None:
+    """Every registry KPI has exactly one way to be computed (fails at import, not at the first request)."""
+    ways = [set(PARTS), set(PERCENTILES), set(CUSTOMER_LEVEL)]
+    assert set().union(*ways) == set(KPIS) and sum(map(len, ways)) == len(KPIS), "KPI registry and SQL out of step"
+    for name in PERCENTILES:
+        assert KPIS[name].percentile is not None, name
+
+
+_check_registry()

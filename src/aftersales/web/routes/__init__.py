@@ -1,0 +1,1 @@
+"""Page routers of the web app (excluded from the OpenAPI schema; CSRF-checked on every unsafe request)."""
