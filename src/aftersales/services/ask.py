@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, select, union
+from sqlalchemy import func, select, union
 
 from aftersales.analytics.ask import (
     Query,
@@ -27,13 +26,12 @@ from aftersales.analytics.ask import (
     format_refusal,
     parse_question,
 )
-from aftersales.analytics.ask.suggest import Parts, for_dimensions
 from aftersales.analytics.ask.time import PromotionCalendar, TimeRange, month_end, shift_year
 from aftersales.analytics.insights.calendar import calendar_from_config
-from aftersales.analytics.kpis import KPIS, KpiDef, trend, value_of
+from aftersales.analytics.kpis import KPIS, value_of
 from aftersales.config import Settings
 from aftersales.errors import PolicyError
-from aftersales.services.kpi import compute_kpis, targets_for, windows
+from aftersales.services.kpi import compute_kpis, targets_for
 from aftersales.storage import db
 from aftersales.storage.tables import cases, customers, interactions, orders, returns
 
@@ -50,10 +48,6 @@ class AskResult(BaseModel):
     query: Query | None = Field(default=None, description="The structured query that was run.")
     rows: list[dict[str, Any]] = Field(default_factory=list, description="The result table (compute_kpis rows).")
     cannot_answer: Refusal | None = None
-
-
-class FilterNotSupported(Exception):
-    """A KPI whose SQL cannot take a filter on another dimension than its breakdown (percentiles, customer-level)."""
 
 
 def load_vocabulary(settings: Settings) -> Vocabulary:
@@ -117,33 +111,9 @@ def ask(settings: Settings, question: str, locale: str | None = None, today: dt.
             language=language,
             cannot_answer=parsed,
         )
-    try:
-        rows = run_query(settings, parsed, vocabulary, today)
-    except FilterNotSupported as exc:
-        refusal = _filter_refusal(parsed, vocabulary, str(exc))
-        return AskResult(
-            question=question,
-            answered=False,
-            answer=format_refusal(refusal, parsed.language),
-            language=parsed.language,
-            query=parsed,
-            cannot_answer=refusal,
-        )
+    rows = run_query(settings, parsed, vocabulary, today)
     answer = format_answer(parsed, rows, vocabulary)
     return AskResult(question=question, answered=True, answer=answer, language=parsed.language, query=parsed, rows=rows)
-
-
-def _filter_refusal(query: Query, vocabulary: Vocabulary, kpi_name: str) -> Refusal:
-    kpi = KPIS[kpi_name]
-    parts = Parts(query.language, query.time.text)
-    dims = [*query.filters, *([query.by] if query.by else [])]
-    zh = f"无法回答：{kpi.zh}暂不支持在按一个维度拆分的同时按另一个维度筛选；可以分别查看："
-    en = f"Cannot answer: {kpi.en} cannot yet be filtered by one dimension while broken down by another; try:"
-    return Refusal(
-        reason="unsupported_filter",
-        message=zh if query.language == "zh" else en,
-        suggestions=for_dimensions(parts, kpi, dims, vocabulary, query.ranking is not None),
-    )
 
 
 def buckets(time: TimeRange, granularity: str | None) -> Iterator[tuple[str | None, dt.date, dt.date]]:
@@ -218,72 +188,7 @@ def _compute(
             kept = [{dim: codes[0], "kpi": name, "value": value_of(kpi, 0.0, 0), "target": targets_for(settings)[name],
                      "previous": value_of(kpi, 0.0, 0), "trend": None, "better": None, "n": 0}]  # fmt: skip
         return kept
-    return filtered_kpis(settings, KPIS[name], by, filters, first, last)
+    return compute_kpis(settings, name, by, start=first, end=last, today=today, filters=dict(filters))
 
 
-def _narrowed(source: Any, by: str | None, filters: dict[str, list[str]]) -> Any:
-    """The KPI source with the filter dimensions' joins added and WHERE dim IN (values) for each filter."""
-    needs = list(source.needs.get(by or "", ()))
-    conditions = []
-    for dim, codes in filters.items():
-        needs += [j for j in source.needs.get(dim, ()) if j not in needs]
-        conditions.append(source.dims[dim].in_(codes))
-    where = and_(*conditions) if source.where is None else and_(source.where, *conditions)
-    return replace(source, needs=source.needs | {by or "": tuple(needs)}, where=where)
-
-
-def _filtered_aggregate(
-    conn: Any, kpi: KpiDef, q: Any, filters: dict[str, list[str]]
-) -> dict[tuple[bool, Any], list[float]]:
-    """{(is_current, dim value): [num, den]} for one KPI over both windows, restricted to the filter values."""
-    # Imported here: the fused KPI SQL is the KPI service's own structure; only cross-dimension filters need it.
-    from aftersales.services import kpi_sql
-
-    acc: dict[tuple[bool, Any], list[float]] = {}
-    if kpi.name in kpi_sql.PARTS:
-        for part in kpi_sql.PARTS[kpi.name]:
-            source = _narrowed(kpi_sql.SOURCES[part.source], q.by, filters)
-            stmt = kpi_sql.fused_select(source, q, [(part.num(q.dialect), part.den(q.dialect))])
-            for cur, dim, num, den in conn.execute(stmt):
-                slot = acc.setdefault((bool(cur), dim), [0.0, 0.0])
-                slot[0] += float(num or 0)
-                slot[1] += float(den or 0)
-    else:
-        raise FilterNotSupported(kpi.name)
-    return acc
-
-
-def filtered_kpis(
-    settings: Settings, kpi: KpiDef, by: str | None, filters: dict[str, list[str]], first: dt.date, last: dt.date
-) -> list[dict[str, Any]]:
-    """compute_kpis-shaped rows for one KPI restricted to the filter values (current and previous window)."""
-    from aftersales.services import kpi_sql
-
-    kpi.check_dimension(by)
-    for dim in filters:
-        kpi.check_dimension(dim)
-    cur, prev = windows(settings, first, last)
-    engine = db.get_engine(settings)
-    q = kpi_sql.Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days)
-    with engine.connect() as conn:
-        acc = _filtered_aggregate(conn, kpi, q, filters)
-    goal = targets_for(settings)[kpi.name]
-    keys = sorted({k for _c, k in acc}, key=lambda k: (k is None, str(k))) if by else [None]
-    rows: list[dict[str, Any]] = []
-    for key in keys:
-        num, den = acc.get((True, key), [0.0, 0.0])
-        value = value_of(kpi, num, int(den))
-        previous = value_of(kpi, *_pair(acc.get((False, key), [0.0, 0.0])))
-        arrow, better = trend(value, previous, kpi.direction)
-        row: dict[str, Any] = {by: key} if by else {}
-        row |= {"kpi": kpi.name, "value": value, "target": goal, "previous": previous}
-        row |= {"trend": arrow, "better": better, "n": int(den)}
-        rows.append(row)
-    return rows
-
-
-def _pair(slot: list[float]) -> tuple[float, int]:
-    return slot[0], int(slot[1])
-
-
-__all__ = ["AskResult", "ask", "buckets", "filtered_kpis", "load_vocabulary", "run_query"]
+__all__ = ["AskResult", "ask", "buckets", "load_vocabulary", "run_query"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aftersales.analytics.kpis import KPIS, KpiDef, get_kpi, trend, value_of
+from aftersales.analytics.kpis import DIMENSIONS, KPIS, KpiDef, get_kpi, trend, value_of
 from aftersales.config import Settings
 from aftersales.errors import InvalidInputError
 from aftersales.services.kpi_sql import (
@@ -27,7 +27,9 @@ from aftersales.services.kpi_sql import (
 )
 from aftersales.storage import db
 
-__all__ = ["PERIODS", "compute_kpis", "resolve_dates", "targets_for", "windows"]
+__all__ = ["PERIODS", "compute_kpis", "normalise_filters", "resolve_dates", "targets_for", "windows"]
+
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
 PERIODS = ("day", "week", "month")
 
@@ -127,16 +129,32 @@ def targets_for(settings: Settings, targets: dict[str, float] | None = None) -> 
     return merged | dict(settings.kpi_targets) | dict(targets or {})
 
 
-def _select(name: str | None, by: str | None) -> list[KpiDef]:
+def _select(name: str | None, by: str | None, filters: Filters = ()) -> list[KpiDef]:
+    dims = [by, *(dim for dim, _ in filters)]
     if name is not None:
         kpi = get_kpi(name)
-        kpi.check_dimension(by)
+        for dim in dims:
+            kpi.check_dimension(dim)
         return [kpi]
-    kpis = [k for k in KPIS.values() if by is None or by in k.dimensions]
+    kpis = [k for k in KPIS.values() if all(d is None or d in k.dimensions for d in dims)]
     if not kpis:
         known = ", ".join(sorted({d for k in KPIS.values() for d in k.dimensions}))
-        raise InvalidInputError(f"no KPI supports dimension {by!r}; dimensions: {known}")
+        wanted = ", ".join(repr(d) for d in dims if d)
+        raise InvalidInputError(f"no KPI supports dimension(s) {wanted} together; dimensions: {known}")
     return kpis
+
+
+def normalise_filters(filters: dict[str, str | list[str]] | None) -> Filters:
+    """{dim: value or values} → a hashable, validated tuple of (dim, values); empty value lists are an error."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for dim, raw in (filters or {}).items():
+        if dim not in DIMENSIONS:
+            raise InvalidInputError(f"unknown filter dimension {dim!r}; use one of: {', '.join(DIMENSIONS)}")
+        values = (raw,) if isinstance(raw, str) else tuple(str(v) for v in raw)
+        if not values:
+            raise InvalidInputError(f"filter {dim!r} has no values")
+        out.append((dim, values))
+    return tuple(out)
 
 
 def compute_kpis(
@@ -148,12 +166,19 @@ def compute_kpis(
     end: dt.date | None = None,
     targets: dict[str, float] | None = None,
     today: dt.date | None = None,
+    filters: dict[str, str | list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of {by?, kpi, value, target, previous, trend, better, n}; targets as in `targets_for`."""
-    kpis = _select(name, by)
+    """Rows of {by?, kpi, value, target, previous, trend, better, n}; targets as in `targets_for`.
+
+    `filters` keeps only rows whose dimension value is one of the given values, e.g. {"region": ["华东"]}, and may
+    name other dimensions than `by` (华东's return rate by category); a KPI must support every dimension named.
+    """
+    clean = normalise_filters(filters)
+    kpis = _select(name, by, clean)
     today = today or dt.datetime.now(settings.zone).date()
     try:
-        return _rows(settings, kpis, by, *windows(settings, *resolve_dates(period, start, end, today)), targets)
+        cur, prev = windows(settings, *resolve_dates(period, start, end, today))
+        return _rows(settings, kpis, by, cur, prev, targets, clean)
     except OverflowError:
         # Dates at the edge of the calendar (year 1 or 9999) leave no room for the window, the one before it or
         # churn_rate's look-back.
@@ -161,14 +186,20 @@ def compute_kpis(
 
 
 def _rows(
-    settings: Settings, kpis: list[KpiDef], by: str | None, cur: Window, prev: Window, targets: dict[str, float] | None
+    settings: Settings,
+    kpis: list[KpiDef],
+    by: str | None,
+    cur: Window,
+    prev: Window,
+    targets: dict[str, float] | None,
+    filters: Filters = (),
 ) -> list[dict[str, Any]]:
     """One row per KPI (and dimension value seen in either window)."""
     goals = targets_for(settings, targets)
     engine = db.get_engine(settings)
     rows: list[dict[str, Any]] = []
     with engine.connect() as conn:
-        acc = _aggregate(conn, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days))
+        acc = _aggregate(conn, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days, filters))
     for kpi in kpis:
         now, before = acc[kpi.name]
         keys = sorted(set(now) | set(before), key=lambda k: (k is None, str(k))) if by else [None]

@@ -53,6 +53,12 @@ class Query:
     by: str | None
     dialect: str
     churn_days: int = 90
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (dimension, allowed values): WHERE dim IN (...)
+
+    @property
+    def dims(self) -> tuple[str | None, ...]:
+        """The breakdown and every filtered dimension: what the FROM clause must be able to reach."""
+        return (self.by, *(dim for dim, _ in self.filters))
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,21 @@ class Source:
     joins: dict[str, Join] = field(default_factory=dict)
     where: Any = None
 
-    def from_clause(self, by: str | None) -> FromClause:
-        """The base table plus only the joins the dimension needs."""
+    def from_clause(self, *dims: str | None) -> FromClause:
+        """The base table plus only the joins the dimensions need (each join once, in dependency order)."""
+        names: list[str] = []
+        for dim in dims:
+            names += [n for n in self.needs.get(dim or "", ()) if n not in names]
         src = self.base
-        for name in self.needs.get(by or "", ()):
+        for name in names:
             join = self.joins[name]
             src = src.outerjoin(join.table, join.on) if join.outer else src.join(join.table, join.on)
         return src
+
+    def where_clause(self, q: Query, *conditions: Any) -> ColumnElement[bool]:
+        """The source's own condition, the query's dimension filters and any extra conditions, ANDed."""
+        conds = [*conditions, *(self.dims[dim].in_(values) for dim, values in q.filters)]
+        return and_(true(), *conds) if self.where is None else and_(self.where, *conds)
 
 
 _CUSTOMER_OF_ORDER = Join(customers, orders.c.customer_id == customers.c.customer_id)
@@ -243,11 +257,10 @@ def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]
     cols: list[Any] = [period.label("cur"), dim.label("dim")]
     for i, (num, den) in enumerate(aggregates):
         cols += [num.label(f"n{i}"), den.label(f"d{i}")]
-    where = _both_windows(source.time, q)
     stmt = (
         select(*cols)
-        .select_from(source.from_clause(q.by))
-        .where(where if source.where is None else and_(where, source.where))
+        .select_from(source.from_clause(*q.dims))
+        .where(source.where_clause(q, _both_windows(source.time, q)))
     )
     return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
 
@@ -268,8 +281,8 @@ def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[
     x[lo] × (1 - f) + x[lo + 1] × f: exactly percentile_cont's (and pandas' default) linear interpolation.
     """
     period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
-    where = and_(_both_windows(source.time, q), value.is_not(None))
-    src = source.from_clause(q.by)
+    where = source.where_clause(q, _both_windows(source.time, q), value.is_not(None))
+    src = source.from_clause(*q.dims)
     if q.dialect == "postgresql":
         pcts = [func.percentile_cont(f).within_group(value).label(f"p{i}") for i, f in enumerate(fractions)]
         stmt = select(period.label("cur"), dim.label("dim"), *pcts, func.count(value).label("n"))
@@ -308,10 +321,11 @@ _CUSTOMER_DIMS = {"region": customers.c.region, "tier": customers.c.tier}
 
 def _per_customer(inner: Any, num: Any, q: Query, where: Any = None) -> Select[Any]:
     """SELECT dim, num, count(*) over customer-level rows `inner` (cid column), customer dimensions joined in."""
-    src = inner.join(customers, inner.c.cid == customers.c.customer_id) if q.by else inner
+    src = inner.join(customers, inner.c.cid == customers.c.customer_id) if any(q.dims) else inner
     dim = _dim(_CUSTOMER_DIMS, q.by)
     stmt = select(dim.label("dim"), func.coalesce(num, 0).label("num"), func.count().label("den")).select_from(src)
-    stmt = stmt.where(where if where is not None else true())
+    filters = [_CUSTOMER_DIMS[d].in_(values) for d, values in q.filters]
+    stmt = stmt.where(where if where is not None else true(), *filters)
     return stmt.group_by(dim) if q.by else stmt
 
 

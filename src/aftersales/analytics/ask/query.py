@@ -21,7 +21,6 @@ RefusalReason = Literal[
     "ambiguous_time",
     "future",
     "why",
-    "unsupported_filter",
 ]
 
 
