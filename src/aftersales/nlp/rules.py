@@ -22,38 +22,38 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aftersales.nlp.lexicons import Lexicons
 from aftersales.nlp.normalise import CueKind, Normalised
+from aftersales.nlp.rule_index import (
+    ASPECT,
+    CONTENT,
+    CONTRAST,
+    DEG,
+    EMO,
+    EMOTION_CODES,
+    EMOTION_SIGN,
+    HEDGE,
+    INTENS,
+    LATIN,
+    MODIFIER,
+    NEG,
+    POLITE,
+    PROBLEM,
+    REASON,
+    REASON_CODES,
+    STAGE,
+    STAGE_CODES,
+    STAGE_RANK,
+    SUFFIX,
+    URGENCY,
+    CompiledLexicons,
+)
 from aftersales.nlp.types import Evidence
-from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = ["REASON_CODES", "RuleLayer", "RuleSignals"]
-
-EMOTION_CODES: tuple[str, ...] = tuple(Emotion.codes())
-STAGE_CODES: tuple[str, ...] = tuple(Stage.codes())
-REASON_CODES: tuple[str, ...] = tuple(c for c in Reason.codes() if c != Reason.OTHER)
-_STAGE_RANK = {code: i for i, code in enumerate(STAGE_CODES)}
-
-# Signed polarity per emotion: anxiety is negative but mostly a worry, not a verdict; thanks and relief are positive.
-_EMOTION_SIGN = {
-    "anger": -1.0,
-    "dissatisfaction": -1.0,
-    "disappointment": -1.0,
-    "anxiety": -0.5,
-    "neutral": 0.0,
-    "satisfaction": 1.0,
-    "relief": 0.8,
-    "gratitude": 0.8,
-}
-
-# Hit kinds.
-EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS, NEG, DEG, SUFFIX, CONTRAST, SHADOW, PROBLEM = range(14)
-_CONTENT = frozenset({EMO, REASON, ASPECT, STAGE, HEDGE, URGENCY, POLITE, INTENS, PROBLEM})
-_MODIFIER = frozenset({NEG, DEG})
 
 ZH_WINDOW = 3  # characters allowed between a Chinese modifier and its word ("不是很满意": 不是 … 满意)
 EN_WINDOW = 12  # the same for English ("not very happy", "don't really like")
@@ -65,7 +65,6 @@ POLARITY_SCALE = 0.7  # polarity = tanh(scale × net evidence)
 NEGATED_PROBLEM_POLARITY = 0.3  # "没有坏": a denied problem reassures a little (polarity +0.3 × its weight)
 
 _CLAUSE = re.compile(r"[,，。.!?！？;；、~～\n…:：()（）]|(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
-_LATIN = re.compile("[a-z]")
 _NEG_BEFORE = re.compile(r"(?:不|没|没有|未|别|从未|并未|never |not |n't |haven't |have not )$")
 _TIME_FAIL = re.compile(r"用了?[\d一二两三四五六七八九十几半]+(?:天|周|个?星期|个?月|次|回|下)(?:就|不到|后)")
 _STAGE_TRIGGER = re.compile(
@@ -79,8 +78,6 @@ _ZH_NEGATOR_CHARS = frozenset("不没别未无")
 # "并不觉得好", "没发现问题", "没出过问题", "没一个好的". Any other character belongs to a verb of its own.
 _ZH_SCOPE = frozenset("是算会太很那这么得觉感发现出有过见遇碰到任何什啥多大一个也都还再的了用怎样被给让把能可要 ")
 _WORD = re.compile(r"[^\W\d_]")  # a letter or a Han character
-
-Effect = tuple[int, str, float]  # (kind, code, weight)
 
 
 @dataclass(frozen=True)
@@ -103,172 +100,6 @@ class RuleSignals:
     negated_share: float = 0.0
     # Reason code → strength of problem statements the message denies ("没有坏" → quality_defect 0.5).
     negated_reasons: dict[str, float] = field(default_factory=lambda: dict.fromkeys(REASON_CODES, 0.0))
-
-
-class _Compiled:
-    """Lexicons compiled into scanning regexes and a term → effects table (built once per RuleLayer)."""
-
-    GROUP = 80  # first characters per look-ahead group: measured fastest for CPython's regex engine
-
-    def __init__(self, lex: Lexicons) -> None:
-        effects: dict[str, list[Effect]] = {}
-
-        def add(kind: int, code: str, table: Iterable[tuple[str, float]]) -> None:
-            for term, weight in table:
-                key = " ".join(term.lower().split())
-                if key:
-                    effects.setdefault(key, []).append((kind, code, weight))
-
-        for code, table in lex.emotion.items():
-            add(EMO, code, table.items())
-        for code, table in lex.reasons.items():
-            add(REASON, code, table.items())
-        for code, table in lex.aspects.items():
-            add(ASPECT, code, table.items())
-        for code, table in lex.stage.items():
-            add(STAGE, code, table.items())
-        add(PROBLEM, "", lex.problem_nouns.items())
-        for kind, table in (
-            (HEDGE, lex.hedges),
-            (URGENCY, lex.urgency),
-            (POLITE, lex.politeness),
-            (INTENS, lex.intensifiers),
-            (NEG, lex.negators),
-            (DEG, lex.degree),
-            (SUFFIX, lex.degree_suffix),
-            (CONTRAST, lex.contrast),
-        ):
-            add(kind, "", table.items())
-        for term in lex.shadows:
-            if term.lower() not in effects:  # a shadow only hides words; any real meaning wins
-                effects[term.lower()] = [(SHADOW, "", 0.0)]
-        # "not as described" is also "is not as described", "isn't as described" …; "doesn't fit" also "does not fit".
-        for term in [t for t in effects if _LATIN.search(t)]:
-            for variant in _english_variants(term):
-                effects.setdefault(variant, effects[term])
-        # English terms with an apostrophe also match the curly apostrophe and no apostrophe at all.
-        for term in [t for t in effects if "'" in t]:
-            for variant in (term.replace("'", "\u2019"), term.replace("'", "")):
-                effects.setdefault(variant, effects[term])
-        self.effects: dict[str, tuple[Effect, ...]] = {t: tuple(e) for t, e in effects.items()}
-        self.lexneg = self._lexicalised_negations(self.effects)
-        # Negators that end in a shorter negator ("一点都不" → "不" at 3): a lexicalised term may start there.
-        plain_negs = {t for t, e in self.effects.items() if any(k == NEG for k, _c, _w in e) and not t.isascii()}
-        self.neg_tails = {
-            t: next(p for p in range(1, len(t)) if t[p:] in plain_negs)
-            for t in plain_negs
-            if any(t[p:] in plain_negs for p in range(1, len(t)))
-        }
-        latin = [t for t in self.effects if _LATIN.search(t)]
-        other = [t for t in self.effects if not _LATIN.search(t)]
-        self.zh = re.compile(self._grouped(other))
-        self.en = re.compile(r"(?<![a-z0-9])(?:" + self._grouped(latin) + r")(?![a-z0-9])")
-        # When a term is given back, the negator's front ("一点也" of "一点也不") stays as a degree word of its strength
-        # (looked up only, never scanned for: it is not a word of its own).
-        for t, p in self.neg_tails.items():
-            if t[:p] not in self.effects:
-                strength = max(w for k, _c, w in self.effects[t] if k == NEG)
-                self.effects[t[:p]] = ((DEG, "", strength),)
-        self.patterns = [(re.compile(rx), f"stage:{code}", w) for code, rx, w in lex.stage_patterns]
-        self.future = re.compile(lex.future_markers)
-        self.breaks = re.compile(lex.negation_breaks)
-        self.swearing = frozenset(t.lower() for t in lex.swearing)
-        # A negated problem is a denial ("没有坏", "不算贵"); a refused request stays a complaint ("不退差价").
-        self.keeps = frozenset(t.lower() for t in lex.negation_keeps)
-        self.deniable = frozenset(
-            t
-            for t, effs in self.effects.items()
-            if t not in self.keeps and any(k == REASON and (w >= 0.8 or c in lex.deniable_codes) for k, c, w in effs)
-        )
-
-    @staticmethod
-    def _lexicalised_negations(effects: dict[str, tuple[Effect, ...]]) -> dict[str, float]:
-        """Positive terms that are a negator plus a complaint word ("不差", "没毛病", "no problems") → its weight.
-
-        The scanner reads them as one positive word, but a character model still sees the complaint inside, so
-        they count as cleared negative evidence like a syntactic negation does.
-        """
-        negators = sorted((t for t, e in effects.items() if any(k == NEG for k, _c, _w in e)), key=len, reverse=True)
-        out: dict[str, float] = {}
-        for term, effs in effects.items():
-            if not any(k == EMO and _EMOTION_SIGN[c] > 0 for k, c, _w in effs):
-                continue
-            for neg in negators:
-                rest = term[len(neg) :].strip() if term.startswith(neg) else ""
-                weight = max((w for k, c, w in effects.get(rest, ()) if _complaint(k, c)), default=0.0)
-                if weight:
-                    out[term] = weight
-                    break
-        return out
-
-    @classmethod
-    def _grouped(cls, terms: list[str]) -> str:
-        """A trie regex split into look-ahead groups by first character (sre tries alternatives one by one)."""
-        firsts = Counter(t[0] for t in terms)
-        order = sorted(firsts, key=lambda c: (-firsts[c], c))
-        parts = []
-        for i in range(0, len(order), cls.GROUP):
-            group = set(order[i : i + cls.GROUP])
-            chars = "".join(re.escape(c) for c in sorted(group))
-            parts.append(f"(?=[{chars}])" + _trie([t for t in terms if t[0] in group], firsts))
-        return "|".join(parts) if parts else "(?!)"
-
-
-_CONTRACTIONS = (
-    ("doesn't", "does not"),
-    ("didn't", "did not"),
-    ("don't", "do not"),
-    ("won't", "will not"),
-    ("can't", "cannot"),
-    ("haven't", "have not"),
-    ("hasn't", "has not"),
-    ("isn't", "is not"),
-    ("wasn't", "was not"),
-    ("aren't", "are not"),
-    ("weren't", "were not"),
-)
-_BE_NOT = ("is not", "isn't", "was not", "wasn't", "are not", "aren't", "were not", "weren't")
-
-
-def _english_variants(term: str) -> list[str]:
-    """Spellings of an English term that the greedy scanner would otherwise split at a negator ("is not …")."""
-    out = []
-    for short, long in _CONTRACTIONS:
-        for a, b in ((short, long), (long, short)):
-            if re.search(rf"(?<![a-z']){re.escape(a)}(?![a-z'])", term):
-                out.append(re.sub(rf"(?<![a-z']){re.escape(a)}(?![a-z'])", b, term))
-    if term.startswith("not "):  # "not as described": a multi-word negator must not swallow its first word
-        out.extend(f"{be} {term[4:]}" for be in _BE_NOT)
-    return out
-
-
-def _complaint(kind: int, code: str) -> bool:
-    """Whether a lexicon effect states a complaint (a negative emotion word, a problem statement, a problem noun)."""
-    return (kind == EMO and _EMOTION_SIGN[code] < 0) or kind in (REASON, PROBLEM)
-
-
-_Node = dict[str, "_Node"]
-
-
-def _trie(terms: list[str], rank: Counter[str]) -> str:
-    """Regex for a set of literals as a character trie; greedy, so the longest term at a position wins."""
-    root: _Node = {}
-    for term in terms:
-        node = root
-        for ch in term:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: _Node) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items(), key=lambda kv: -rank[kv[0]]) if ch]
-        if not alts:
-            return ""
-        body = "|".join(alts)
-        if "" in node:
-            return f"(?:{body})?"
-        return f"(?:{body})" if len(alts) > 1 else body
-
-    return build(root)
 
 
 class _Acc:
@@ -329,7 +160,7 @@ class RuleLayer:
 
     def __init__(self, lexicons: Lexicons | None = None) -> None:
         self.lexicons = lexicons or Lexicons.default()
-        self._c = _Compiled(self.lexicons)
+        self._c = CompiledLexicons(self.lexicons)
         self._names = (
             ["polarity", "intensity", "urgency", "politeness", "negations"]
             + [f"emotion:{c}" for c in EMOTION_CODES]
@@ -396,7 +227,7 @@ class RuleLayer:
         hits = [(m.start(), m.end(), m.group()) for m in self._c.zh.finditer(low)]
         if hits and any(t in self._c.neg_tails for _s, _e, t in hits):
             hits = self._resplit(low, hits)
-        if _LATIN.search(low):
+        if LATIN.search(low):
             en = [(m.start(), m.end(), m.group()) for m in self._c.en.finditer(low)]
             if en:
                 hits = sorted(hits + en) if hits else en
@@ -413,7 +244,7 @@ class RuleLayer:
             s, e, term = hits[i]
             tail = self._c.neg_tails.get(term)
             m = self._c.zh.match(low, s + tail) if tail else None
-            if tail and m and m.end() > e and any(k in _CONTENT for k, _c, _w in effects[m.group()]):
+            if tail and m and m.end() > e and any(k in CONTENT for k, _c, _w in effects[m.group()]):
                 out.append((s, s + tail, term[:tail]))
                 out.append((m.start(), m.end(), m.group()))
                 i += 1
@@ -448,7 +279,7 @@ class RuleLayer:
         for i in range(n):
             s, e, term = hits[i]
             effs = effects[term]
-            if not any(k in _CONTENT for k, _c, _w in effs):
+            if not any(k in CONTENT for k, _c, _w in effs):
                 continue
             clause = bisect_right(bounds, s)
             acc.read_clauses.add(clause)
@@ -458,7 +289,7 @@ class RuleLayer:
             while k >= 0:  # modifiers right before the word, nearest first
                 ps, pe, pterm = hits[k]
                 kinds = {kk for kk, _c, _w in effects[pterm]}
-                if not kinds & _MODIFIER or edge - pe > window or bisect_right(bounds, ps) != clause:
+                if not kinds & MODIFIER or edge - pe > window or bisect_right(bounds, ps) != clause:
                     break
                 gaps += low[pe:edge]  # what lies between the modifiers and the word, modifiers left out
                 if NEG in kinds and not neg_term and self._scope_broken(low, pe, s, e, deg, term, gaps):
@@ -549,7 +380,7 @@ class RuleLayer:
         note: str,
     ) -> None:
         """One emotion word: flipped by a negator ("不满意" is its own word; "不是很满意" is flipped, mildly)."""
-        sign = _EMOTION_SIGN[code]
+        sign = EMOTION_SIGN[code]
         if neg and sign > 0:  # 不好 / not happy: a mild complaint
             code, value = "dissatisfaction", w * min(deg, 1.5) * min(neg, 1.0) * (0.5 if softened else 0.8)
             sign = -1.0
@@ -641,8 +472,8 @@ class RuleLayer:
                 ev = self._ev(norm, s, e, "emoji", 1.0, cue.kind.value)
                 acc.emotion[code] += 1.0
                 acc.add(f"emotion:{code}", ev)
-                if _EMOTION_SIGN[code]:
-                    acc.polar(_EMOTION_SIGN[code] * 0.8, ev)
+                if EMOTION_SIGN[code]:
+                    acc.polar(EMOTION_SIGN[code] * 0.8, ev)
                 emoji += 1
                 if emoji <= 2:
                     acc.intens += 0.3
@@ -709,4 +540,4 @@ class RuleLayer:
 
 def stage_at_least(stage: str, floor: str) -> str:
     """The later of two stages in the complaint-stage order (apply the rule floor to a model's stage)."""
-    return stage if _STAGE_RANK.get(stage, 0) >= _STAGE_RANK.get(floor, 0) else floor
+    return stage if STAGE_RANK.get(stage, 0) >= STAGE_RANK.get(floor, 0) else floor
