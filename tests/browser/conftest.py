@@ -32,6 +32,7 @@ ARGS = [
 SHOTS = REPO / "test-output" / "screenshots"
 README_SHOTS = REPO / "docs" / "img"
 PASSWORD = "demo-pass-123"
+README_HEIGHT = 1500
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,11 +108,24 @@ def login(page: Any, username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+SETTLED = """() => !document.querySelector('[data-fragment]:not([data-loaded])') &&
+  (!document.querySelector('[data-figure]') || document.documentElement.getAttribute('data-charts') === 'drawn')"""
+
+
+def settle(page: Any) -> None:
+    """Wait until the page's late parts are in: fragments loaded and charts drawn (leaving earlier aborts them)."""
+    page.wait_for_function(SETTLED, timeout=60_000)
+
+
 def screenshot(page: Any, name: str, readme: bool = False) -> Path:
     """Save a full-page screenshot as a CI artefact (and for the README when asked)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=not readme)
+    if readme:  # the top of the page, tall enough to show what comes below the first screen
+        height = min(README_HEIGHT, int(page.evaluate("document.documentElement.scrollHeight")))
+        page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1366, "height": height})
+    else:
+        page.screenshot(path=str(path), full_page=True)
     if readme and os.environ.get("UPDATE_README_SHOTS"):
         README_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, README_SHOTS / f"{name}.png")

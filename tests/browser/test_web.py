@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, screenshot, settle
 
 
 def test_agent_replies_and_resolves_a_case(page: Any) -> None:
@@ -33,7 +33,9 @@ def test_manager_drills_down_from_a_chart_to_a_case(page: Any) -> None:
     assert page.url.endswith("/dashboard")
     page.wait_for_selector('#plot-pareto[data-ready="1"]')
     page.wait_for_selector('#plot-emotion[data-ready="1"]')
+    settle(page)
     assert page.locator("li.kpi").count() >= 12
+    assert page.locator("#anomaly-panel li.anomaly").count() >= 1  # the planted 西南 logistics failure
     screenshot(page, "dashboard", readme=True)
     target = page.locator("#plot-pareto .bars .point path").first
     target.scroll_into_view_if_needed()
@@ -53,12 +55,17 @@ def test_manager_drills_down_from_a_chart_to_a_case(page: Any) -> None:
 
 def test_switch_to_english(page: Any) -> None:
     login(page, "demo-manager")
-    page.wait_for_selector('#plot-pareto[data-ready="1"]')
+    settle(page)
     page.locator("#lang-toggle").click()
     page.wait_for_selector('html[lang="en"]')
-    page.wait_for_selector('#plot-pareto[data-ready="1"]')
+    settle(page)
     assert page.get_by_role("link", name="Dashboard").count() == 1
     assert page.locator("h1").first.inner_text() == "After-sales overview"
+    assert "Anomalies" in page.locator("#h-anomalies").inner_text()
     screenshot(page, "dashboard-en")
+    page.locator("#nav-ask").fill("return rate by region last month")
+    page.locator("#nav-ask-submit").click()
+    page.wait_for_selector("#answer-text")
+    assert "return rate" in page.locator("#answer-text").inner_text().lower()
     page.locator("#lang-toggle").click()
     page.wait_for_selector('html[lang="zh-CN"]')

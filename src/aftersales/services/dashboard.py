@@ -203,27 +203,20 @@ def filter_options(settings: Settings, today: dt.date | None = None) -> dict[str
 
 
 def _kpi_rows(settings: Settings, filters: Filters, start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
-    """KPI rows for one window by name, through `compute_kpis` (a filter picks its group of a `by=` breakdown)."""
-    active = filters.active()
-    if not active:
-        return {r["kpi"]: r for r in kpi_svc.compute_kpis(settings, start=start, end=end)}
-    dim, value = next(iter(active.items()))
-    rows = kpi_svc.compute_kpis(settings, by=dim, start=start, end=end)
-    return {r["kpi"]: r for r in rows if r.get(dim) == value}
+    """KPI rows for one window by name, through `compute_kpis` with every active filter (KPIs that cannot take one
+    of the filtered dimensions are left out, so their cards say "not available")."""
+    rows = kpi_svc.compute_kpis(settings, start=start, end=end, filters=dict(filters.active()) or None)
+    return {r["kpi"]: r for r in rows}
 
 
-def kpi_cards(
-    settings: Settings, filters: Filters, month: dt.date, span: int
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """One card per registry KPI: value, target, previous, trend arrow and a monthly sparkline; plus notes."""
+def kpi_cards(settings: Settings, filters: Filters, month: dt.date, span: int) -> list[dict[str, Any]]:
+    """One card per registry KPI: value, target, previous, trend arrow and a monthly sparkline."""
     key = _cache_key(settings, "kpi_cards", filters, month, span, dt.datetime.now(settings.zone).date())
-    cards, notes = CACHE.get(key, settings.dashboard_cache_seconds, lambda: _kpi_cards(settings, filters, month, span))
-    return [dict(c) for c in cards], list(notes)  # copies: callers may not change the cached ones
+    cards = CACHE.get(key, settings.dashboard_cache_seconds, lambda: _kpi_cards(settings, filters, month, span))
+    return [dict(c) for c in cards]  # copies: callers may not change the cached ones
 
 
-def _kpi_cards(
-    settings: Settings, filters: Filters, month: dt.date, span: int
-) -> tuple[list[dict[str, Any]], list[str]]:
+def _kpi_cards(settings: Settings, filters: Filters, month: dt.date, span: int) -> list[dict[str, Any]]:
     start = _add_months(month, -(span - 1))
     spark_months = [_add_months(month, -i) for i in reversed(range(SPARK_MONTHS))]
     monthly = [_kpi_rows(settings, filters, m, _month_end(m)) for m in spark_months]
@@ -252,12 +245,7 @@ def _kpi_cards(
                 ],
             }
         )
-    notes = []
-    active = filters.active()
-    if len(active) > 1:
-        first = next(iter(active))
-        notes.append(f"kpi_filter_partial:{first}")
-    return cards, notes
+    return cards
 
 
 def emotion_mix(settings: Settings, filters: Filters, month: dt.date) -> dict[str, Any]:
@@ -353,7 +341,7 @@ def overview(
     today = today or dt.datetime.now(settings.zone).date()
     last = parse_month(month, today)
     start, end = _add_months(last, -(span - 1)), _month_end(last)
-    cards, notes = kpi_cards(settings, filters, last, span)
+    cards = kpi_cards(settings, filters, last, span)
     return {
         "period": {"month": last.strftime("%Y-%m"), "span": span, "start": start.isoformat(), "end": end.isoformat()},
         "filters": filters.active(),
@@ -361,7 +349,6 @@ def overview(
         "emotion_mix": emotion_mix(settings, filters, last),
         "pareto": reason_pareto(settings, filters, start, end),
         "open_cases": open_load(principal, settings, filters),
-        "notes": notes,
     }
 
 

@@ -63,6 +63,8 @@ def vocab_label(lang: str, kind: str, code: Any) -> str:
     """Display name of a vocabulary code (emotion, reason …) in `lang`; unknown codes show as they are."""
     if code is None:
         return "—"
+    if kind == "reason" and code == "none":  # cases and messages whose analysis found no reason
+        return translate(lang, "label.no_reason")
     enum = VOCAB.get(kind)
     try:
         return enum(str(code)).label(lang) if enum is not None else str(code)

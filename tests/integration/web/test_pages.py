@@ -79,6 +79,26 @@ def test_filters_reach_charts_and_kpis(manager: TestClient) -> None:
     assert page.status_code == 200 and "region=%E5%8D%8E%E4%B8%9C" in page.text
 
 
+def test_kpi_cards_apply_every_filter(manager: TestClient, demo_home: DemoHome) -> None:
+    import datetime as dt
+
+    from aftersales.services.kpi import compute_kpis
+
+    api = manager.get("/api/v1/dashboard?month=2026-10&region=华东&category=服装").json()
+    cards = {k["kpi"]: k for k in api["kpis"]}
+    expected = compute_kpis(
+        demo_home.settings,
+        start=dt.date(2026, 10, 1),
+        end=dt.date(2026, 10, 31),
+        filters={"region": "华东", "category": "服装"},
+    )
+    assert expected
+    for row in expected:
+        assert cards[row["kpi"]]["available"] and cards[row["kpi"]]["value"] == pytest.approx(row["value"])
+    unavailable = {k for k, c in cards.items() if not c["available"]}
+    assert "csat" in unavailable  # surveys have no category: the card says so instead of showing an unfiltered value
+
+
 def test_emotion_drill_lists_messages(manager: TestClient) -> None:
     r = manager.get("/api/v1/dashboard/drill?emotion=anger&start=2026-10-01&end=2026-10-31").json()
     assert r["messages"] and all(m["emotion"] == "anger" for m in r["messages"])

@@ -42,7 +42,10 @@
     if (!plotlySrc) return;
     var tag = document.createElement("script");
     tag.src = plotlySrc;
-    tag.onload = drawAll;
+    tag.onload = function () {
+      if (window.performance && performance.mark) performance.mark("plotly-loaded");
+      drawAll();
+    };
     document.head.appendChild(tag);
   }
 

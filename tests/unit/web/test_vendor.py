@@ -1,0 +1,19 @@
+"""The vendored plotly.js basic bundle stays the same plotly.js version as the installed plotly package's bundle."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from plotly.offline import get_plotlyjs_version
+
+
+def test_vendored_basic_bundle_matches_the_plotly_package() -> None:
+    vendor = resources.files("aftersales.web") / "static" / "vendor"
+    head = (vendor / "plotly-basic.min.js").read_text(encoding="utf-8")[:400]
+    match = re.search(r"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)", head)
+    assert match, "the vendored file is not plotly.js's basic bundle"
+    assert match.group(1) == get_plotlyjs_version(), (
+        "re-vendor plotly.js-basic-dist-min at the plotly package's version"
+    )
+    assert "MIT" in (vendor / "plotly-basic.LICENSE").read_text(encoding="utf-8")
