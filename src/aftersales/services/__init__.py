@@ -25,6 +25,9 @@ from aftersales.storage.upsert import StagedUpsert
 
 ProgressFn = Callable[[int, float | None], None]
 
+ANALYZE_AFTER_ROWS = 10_000
+"""An ingest that writes at least this many rows refreshes the planner's statistics of its table (db.analyze)."""
+
 
 @dataclass
 class IngestSummary:
@@ -115,6 +118,10 @@ def _ingest_chunks(
     finally:
         if bulk:
             db.ensure_indexes(engine, [upserter.table])
+        if status == "done" and summary.accepted + summary.updated + summary.pending_customers >= ANALYZE_AFTER_ROWS:
+            # Fresh planner statistics after a large load (SQLite keeps none unless asked; PostgreSQL's autovacuum
+            # lags behind a bulk load): the KPI queries' plans depend on them (docs/benchmarks.md). Milliseconds.
+            db.analyze(engine, [upserter.table.name, customers.name])
         if rejects is not None:
             path = rejects.close()
             summary.rejects_file = str(path) if path else None

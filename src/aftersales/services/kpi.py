@@ -3,13 +3,20 @@
 Every KPI is a `(dim, num, den)` aggregate over one window (`services.kpi_sql` holds the SQL); the value is derived
 from num/den by the KPI's `agg`. Windows are local calendar dates in `settings.timezone`, converted to the naive
 UTC the store keeps. Targets: the registry defaults, overridden by the `kpi_targets` setting, overridden by the
-`targets` argument of `compute_kpis`.
+`targets` argument of `compute_kpis`. The statements (one per source table, percentiles, customer-level KPIs) are
+independent and run side by side, each on its own connection (`MAX_THREADS`, at most the CPUs); their rows are
+combined in a fixed order, so the result does not depend on which finished first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from sqlalchemy import Engine, Select
 
 from aftersales.analytics.kpis import DIMENSIONS, KPIS, KpiDef, get_kpi, trend, value_of
 from aftersales.config import Settings
@@ -18,6 +25,8 @@ from aftersales.services.kpi_sql import (
     CUSTOMER_LEVEL,
     PARTS,
     PERCENTILES,
+    SESSION_SETTINGS,
+    SOURCE_ORDER,
     SOURCES,
     Part,
     Query,
@@ -91,35 +100,94 @@ def _add(acc: Acc, name: str, current: bool, dim: Any, num: Any, den: Any) -> No
     bucket[1] += float(den or 0)
 
 
-def _aggregate(conn: Any, kpis: list[KpiDef], q: Query) -> Acc:
-    """{kpi: (current, previous)} with (num, den) per dimension value: one fused statement per source table."""
+Rows = Sequence[Sequence[Any]]
+Task = tuple[Select[Any], Callable[[Acc, Rows], None]]
+"""One statement and how its rows go into the accumulator."""
+
+MAX_THREADS = 4
+"""At most this many statements run at once, each on its own connection (and never more than the CPUs)."""
+
+
+def _fused_rows(names: list[str]) -> Callable[[Acc, Rows], None]:
+    def take(acc: Acc, rows: Rows) -> None:
+        for cur, dim, *values in rows:
+            for i, name in enumerate(names):
+                _add(acc, name, bool(cur), dim, values[2 * i], values[2 * i + 1])
+
+    return take
+
+
+def _percentile_rows(names: list[str]) -> Callable[[Acc, Rows], None]:
+    def take(acc: Acc, rows: Rows) -> None:
+        for cur, dim, *values in rows:
+            for name, value in zip(names, values[:-1], strict=True):
+                _add(acc, name, bool(cur), dim, value, values[-1])
+
+    return take
+
+
+def _customer_rows(name: str) -> Callable[[Acc, Rows], None]:
+    def take(acc: Acc, rows: Rows) -> None:
+        for dim, num, den, prev_num, prev_den in rows:
+            _add(acc, name, True, dim, num, den)
+            _add(acc, name, False, dim, prev_num, prev_den)
+
+    return take
+
+
+def _tasks(kpis: list[KpiDef], q: Query) -> list[Task]:
+    """Every statement the KPIs need, the heaviest first (so that the ones run side by side finish together)."""
     names = [k.name for k in kpis]
-    acc: Acc = {name: ({}, {}) for name in names}
     by_source: dict[str, list[tuple[str, Part]]] = {}
     for name in names:
         for part in PARTS.get(name, []):
             by_source.setdefault(part.source, []).append((name, part))
-    for source, parts in by_source.items():
+    fused: list[Task] = []
+    for source in sorted(by_source, key=SOURCE_ORDER.index):
+        parts = by_source[source]
         aggs = [(p.num(q.dialect), p.den(q.dialect)) for _, p in parts]
-        for cur, dim, *values in conn.execute(fused_select(SOURCES[source], q, aggs)):
-            for i, (name, _) in enumerate(parts):
-                _add(acc, name, bool(cur), dim, values[2 * i], values[2 * i + 1])
+        fused.append((fused_select(SOURCES[source], q, aggs), _fused_rows([name for name, _ in parts])))
+    heavy = fused[:1] if "messages" in by_source else []  # customer messages: the most rows of all
+    tasks: list[Task] = heavy + [(CUSTOMER_LEVEL[n](q), _customer_rows(n)) for n in names if n in CUSTOMER_LEVEL]
     pct: dict[tuple[str, Any], list[str]] = {}
     for name in names:
         if name in PERCENTILES:
-            source, duration = PERCENTILES[name]
-            pct.setdefault((source, duration), []).append(name)
+            pct.setdefault(PERCENTILES[name], []).append(name)
     for (source, duration), group in pct.items():
         fractions = [float(KPIS[name].percentile or 0) for name in group]
         stmt = percentile_select(SOURCES[source], q, duration(q.dialect), fractions)
-        for cur, dim, *values in conn.execute(stmt):
-            for name, value in zip(group, values[:-1], strict=True):
-                _add(acc, name, bool(cur), dim, value, values[-1])
-    for name in names:
-        if name in CUSTOMER_LEVEL:
-            for current, window in ((True, q.current), (False, q.previous)):
-                for dim, num, den in conn.execute(CUSTOMER_LEVEL[name](q, window)):
-                    _add(acc, name, current, dim, num, den)
+        tasks.append((stmt, _percentile_rows(group)))
+    return tasks + fused[len(heavy) :]
+
+
+def _fetch(engine: Engine, stmt: Select[Any]) -> Rows:
+    """All rows of one statement on a connection of its own (PostgreSQL: per-transaction KPI settings)."""
+    with engine.connect() as conn:
+        for setting in SESSION_SETTINGS.get(engine.dialect.name, ()):
+            conn.exec_driver_sql(setting)
+        return conn.execute(stmt).all()
+
+
+def _threads(engine: Engine, tasks: int) -> int:
+    """Statements run side by side on separate connections, except on an in-memory SQLite database (one per
+    connection), up to the CPUs: each statement is one CPU-bound backend (sqlite3 releases the GIL while stepping)."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return 1
+    return max(1, min(tasks, MAX_THREADS, os.cpu_count() or 1))
+
+
+def _aggregate(engine: Engine, kpis: list[KpiDef], q: Query) -> Acc:
+    """{kpi: (current, previous)} with (num, den) per dimension value, from a few statements run concurrently."""
+    acc: Acc = {k.name: ({}, {}) for k in kpis}
+    tasks = _tasks(kpis, q)
+    workers = _threads(engine, len(tasks))
+    if workers == 1:
+        results = [_fetch(engine, stmt) for stmt, _ in tasks]
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="kpi") as pool:
+            results = list(pool.map(lambda task: _fetch(engine, task[0]), tasks))
+    for (_, take), rows in zip(tasks, results, strict=True):  # in task order: the same sums whatever finished first
+        take(acc, rows)
     return acc
 
 
@@ -198,8 +266,7 @@ def _rows(
     goals = targets_for(settings, targets)
     engine = db.get_engine(settings)
     rows: list[dict[str, Any]] = []
-    with engine.connect() as conn:
-        acc = _aggregate(conn, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days, filters))
+    acc = _aggregate(engine, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days, filters))
     for kpi in kpis:
         now, before = acc[kpi.name]
         keys = sorted(set(now) | set(before), key=lambda k: (k is None, str(k))) if by else [None]

@@ -2,10 +2,12 @@
 
 A KPI is a list of `Part`s, each a `(num, den)` pair of SQL aggregates over one `Source` (orders placed, returns
 requested, cases opened, cases resolved, customer messages, surveys answered). `fused_select` turns all parts of one
-source into a single `SELECT is_current, dim, num_1, den_1, num_2, den_2, … GROUP BY is_current, dim` over the
+source into a single `SELECT is_current, dim, num_1, den_1, num_2, den_2, … GROUP BY dim, is_current` over the
 current and the previous window together, joining only the tables the asked dimension needs. KPIs that are not sums
 over one source have their own statement: percentiles (`percentile_cont` on PostgreSQL, window-function ranks on
-SQLite, which has no percentile aggregate), repurchase and churn (customer-level). No row is looped over in Python.
+SQLite, which has no percentile aggregate), repurchase and churn (customer-level, both windows in one statement each).
+No row is looped over in Python. `services.kpi` runs the statements side by side; the plans they rely on (covering
+indexes of migrations 0004/0005, statistics) are measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -99,6 +101,19 @@ class Source:
         return and_(true(), *conds) if self.where is None else and_(self.where, *conds)
 
 
+def _analysed() -> Any:
+    """EXISTS an analysis of the message (any model version): the messages are counted once each, without joining
+    their analyses in and counting DISTINCT (which made PostgreSQL hash every analysis ever stored and sort)."""
+    return exists().where(analyses.c.interaction_id == interactions.c.interaction_id)
+
+
+def _negative() -> Any:
+    """1 when any analysis of the message is negative, else 0: one index lookup per message."""
+    negative = case((analyses.c.polarity == "negative", 1), else_=0)
+    same_message = analyses.c.interaction_id == interactions.c.interaction_id
+    return select(func.max(negative)).where(same_message).scalar_subquery()
+
+
 _CUSTOMER_OF_ORDER = Join(customers, orders.c.customer_id == customers.c.customer_id)
 _CASE_JOINS = {
     "customers": Join(customers, cases.c.customer_id == customers.c.customer_id),
@@ -140,12 +155,12 @@ SOURCES: dict[str, Source] = {
     "cases_opened": Source(cases, cases.c.opened_at, _CASE_DIMS, _CASE_NEEDS, _CASE_JOINS),
     "cases_resolved": Source(cases, cases.c.resolved_at, _CASE_DIMS, _CASE_NEEDS, _CASE_JOINS),
     "messages": Source(
-        analyses.join(interactions, analyses.c.interaction_id == interactions.c.interaction_id),
+        interactions,
         interactions.c.created_at,
         {"region": customers.c.region, "channel": interactions.c.channel, "tier": customers.c.tier},
         {"region": ("customers",), "tier": ("customers",)},
         {"customers": Join(customers, interactions.c.customer_id == customers.c.customer_id)},
-        where=interactions.c.author == "customer",
+        where=and_(interactions.c.author == "customer", _analysed()),
     ),
     "surveys": Source(
         surveys, surveys.c.answered_at, {"region": customers.c.region, "tier": customers.c.tier},
@@ -153,6 +168,26 @@ SOURCES: dict[str, Source] = {
         {"customers": Join(customers, surveys.c.customer_id == customers.c.customer_id)},
     ),
 }  # fmt: skip
+
+
+SOURCE_ORDER = ("messages", "cases_resolved", "cases_opened", "orders", "returns", "surveys")
+"""The fused statements, heaviest first (so that statements run side by side finish together)."""
+
+SESSION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        # The correlated subqueries' cost estimates trigger JIT compilation (with inlining and optimisation) for
+        # statements that return a few dozen rows: compiling costs more than it saves.
+        "SET LOCAL jit = off",
+        # The default 4 MB made churn's hash aggregate and the case sorts spill to disk.
+        "SET LOCAL work_mem = '64MB'",
+        # The month's rows are hot in memory: index lookups of a return's order beat hashing all orders.
+        "SET LOCAL random_page_cost = 1.1",
+        # The statements already run side by side (services.kpi); parallel workers on top only oversubscribe the
+        # CPUs (2-core benchmark: 3.2 s with them, 2.2 s without).
+        "SET LOCAL max_parallel_workers_per_gather = 0",
+    ),
+}
+"""Per-transaction settings for the KPI statements (SET LOCAL: nothing outlives the statement's transaction)."""
 
 
 @dataclass(frozen=True)
@@ -227,11 +262,7 @@ PARTS: dict[str, list[Part]] = {
     "sla_compliance": [Part("cases_opened", lambda _d: _flag(cases.c.first_response_breached_at.is_(None)), _count)],
     "reopen_rate": [Part("cases_opened", lambda _d: _flag(cases.c.reopen_count > 0), _count)],
     "escalation_rate": [Part("cases_opened", lambda _d: _flag(cases.c.stage.in_(ESCALATED)), _count)],
-    "negative_share": [Part(
-        "messages",
-        lambda _d: func.count(func.distinct(case((analyses.c.polarity == "negative", analyses.c.interaction_id)))),
-        lambda _d: func.count(func.distinct(analyses.c.interaction_id)),
-    )],
+    "negative_share": [Part("messages", lambda _d: func.sum(_negative()), _count)],
     "emotion_recovery_rate": [
         Part("cases_resolved", lambda _d: _flag(and_(_UPSET, cases.c.polarity_close >= RECOVERED_FROM)),
              lambda _d: _flag(_UPSET))
@@ -252,7 +283,11 @@ def _dim(dims: dict[str, Any], by: str | None) -> Any:
 
 
 def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]) -> Select[Any]:
-    """SELECT is_current, dim, num_1, den_1, … over both windows, grouped by window and dimension value."""
+    """SELECT is_current, dim, num_1, den_1, … over both windows, grouped by dimension value and window.
+
+    The dimension leads the grouping so that a (dimension, time) index can deliver the rows in group order: SQLite
+    then counts a month's orders by region from `orders (region, ordered_at)` with a skip-scan, reading no row.
+    """
     period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
     cols: list[Any] = [period.label("cur"), dim.label("dim")]
     for i, (num, den) in enumerate(aggregates):
@@ -262,7 +297,7 @@ def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]
         .select_from(source.from_clause(*q.dims))
         .where(source.where_clause(q, _both_windows(source.time, q)))
     )
-    return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
+    return stmt.group_by(dim, period) if q.by else stmt.group_by(period)
 
 
 # Percentiles: KPI name → (source, duration in the KPI's unit).
@@ -289,13 +324,16 @@ def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[
         stmt = stmt.select_from(src).where(where)
         return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
     parts = [period, dim] if q.by else [period]
+    # Both window functions share one definition (frame included: row_number ignores it), so SQLite sorts the rows
+    # once instead of once per function.
+    spec: dict[str, Any] = {"partition_by": parts, "order_by": value, "rows": (None, None)}
     ranked = (
         select(
             period.label("cur"),
             dim.label("dim"),
             value.label("x"),
-            (func.row_number().over(partition_by=parts, order_by=value) - 1).label("rn"),
-            func.count().over(partition_by=parts).label("n"),
+            (func.row_number().over(**spec) - 1).label("rn"),
+            func.count().over(**spec).label("n"),
         )
         .select_from(src)
         .where(where)
@@ -312,30 +350,32 @@ def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[
     return stmt.group_by(ranked.c.cur, ranked.c.dim)
 
 
-def _within(col: Any, window: Window) -> ColumnElement[bool]:
-    return and_(col >= window[0], col < window[1])
-
-
 _CUSTOMER_DIMS = {"region": customers.c.region, "tier": customers.c.tier}
 
 
-def _per_customer(inner: Any, num: Any, q: Query, where: Any = None) -> Select[Any]:
-    """SELECT dim, num, count(*) over customer-level rows `inner` (cid column), customer dimensions joined in."""
-    src = inner.join(customers, inner.c.cid == customers.c.customer_id) if any(q.dims) else inner
-    dim = _dim(_CUSTOMER_DIMS, q.by)
-    stmt = select(dim.label("dim"), func.coalesce(num, 0).label("num"), func.count().label("den")).select_from(src)
-    filters = [_CUSTOMER_DIMS[d].in_(values) for d, values in q.filters]
-    stmt = stmt.where(where if where is not None else true(), *filters)
+def _customer_filters(q: Query) -> list[Any]:
+    return [_CUSTOMER_DIMS[d].in_(values) for d, values in q.filters]
+
+
+def _pivoted(dim: Any, q: Query, src: Any, where: Sequence[Any], current: Any, previous: Any, hit: Any) -> Any:
+    """SELECT dim, num, den of the current window, num, den of the previous one (the CUSTOMER_LEVEL row shape)."""
+    cols = [dim.label("dim"), _flag(and_(current, hit)), _flag(current), _flag(and_(previous, hit)), _flag(previous)]
+    stmt = select(*cols).select_from(src).where(*where)
     return stmt.group_by(dim) if q.by else stmt
 
 
-def repurchase_select(q: Query, window: Window) -> Select[Any]:
-    """Customers by their first return in the window; censored when the data ends before the follow-up does."""
+def repurchase_select(q: Query) -> Select[Any]:
+    """Each customer at their first return in each window; repurchased: ordered again within 90 days after it.
+
+    Both windows in one statement (GROUP BY window, customer); a customer whose 90-day follow-up reaches past the
+    data's horizon (the latest order) is censored: in neither numerator nor denominator.
+    """
+    period = _is_current(returns.c.requested_at, q)
     first = (
-        select(orders.c.customer_id.label("cid"), func.min(returns.c.requested_at).label("at"))
+        select(period.label("cur"), orders.c.customer_id.label("cid"), func.min(returns.c.requested_at).label("at"))
         .select_from(returns.join(orders, returns.c.order_id == orders.c.order_id))
-        .where(_within(returns.c.requested_at, window))
-        .group_by(orders.c.customer_id)
+        .where(_both_windows(returns.c.requested_at, q))
+        .group_by(period, orders.c.customer_id)
         .subquery("first_return")
     )
     later = orders.alias("later")
@@ -343,27 +383,67 @@ def repurchase_select(q: Query, window: Window) -> Select[Any]:
     again = exists().where(later.c.customer_id == first.c.cid, later.c.ordered_at > first.c.at, gap <= REPURCHASE_DAYS)
     horizon = select(func.max(orders.c.ordered_at)).scalar_subquery()
     observed = days_between(q.dialect, first.c.at, horizon) >= REPURCHASE_DAYS
-    return _per_customer(first, _flag(again), q, observed)
+    src = first.join(customers, first.c.cid == customers.c.customer_id) if any(q.dims) else first
+    where = [observed, *_customer_filters(q)]
+    return _pivoted(_dim(_CUSTOMER_DIMS, q.by), q, src, where, first.c.cur == 1, first.c.cur == 0, again)  # type: ignore[no-any-return]
 
 
-def churn_select(q: Query, window: Window) -> Select[Any]:
-    """Active at the window's start (an order in the N days before it); churned: none in the N days to its end."""
-    start, end = window
+def _boundaries(q: Query) -> tuple[dt.datetime, ...]:
+    """Where churn looks back from: each window's start and end (the previous window's end is the current start)."""
+    return tuple(dict.fromkeys((q.previous[0], q.previous[1], q.current[0], q.current[1])))
+
+
+def churn_select(q: Query) -> Select[Any]:
+    """Customers active at each window's start; lapsed: of those, not active at its end (both windows at once).
+
+    A customer is active at instant X when they ordered in [X - N days, X), i.e. their last order before X is at
+    most N days old. Denominator: active at the window's start; numerator: of those, not active at its end. Both
+    windows in one statement: on SQLite, three index probes per customer (last order before each boundary, on
+    `orders (customer_id, ordered_at)`), because sorting the look-back's orders by customer costs it more than
+    the probes; on PostgreSQL, one hash aggregate over the orders of the whole look-back instead.
+    """
     horizon = dt.timedelta(days=q.churn_days)
-    active = (
-        select(
-            orders.c.customer_id.label("cid"),
-            func.max(case((orders.c.ordered_at >= end - horizon, 1), else_=0)).label("active_at_end"),
+    marks = _boundaries(q)
+    if q.dialect == "sqlite":
+        later = orders.alias("o")
+        last = [
+            select(func.max(later.c.ordered_at))
+            .where(later.c.customer_id == customers.c.customer_id, later.c.ordered_at < mark)
+            .scalar_subquery()
+            .label(f"l{i}")
+            for i, mark in enumerate(marks)
+        ]
+        keys = [customers.c.region.label("region"), customers.c.tier.label("tier")]
+        # MATERIALIZED: each probe runs once per customer, not once per reference to its column.
+        lasts = select(*keys, *last).where(*_customer_filters(q)).cte("last_orders").prefix_with("MATERIALIZED")
+        active = {
+            mark: and_(lasts.c[f"l{i}"].is_not(None), lasts.c[f"l{i}"] >= mark - horizon)
+            for i, mark in enumerate(marks)
+        }
+        src: Any = lasts
+        dim = lasts.c[q.by] if q.by else null()
+    else:
+        lo, hi = min(marks) - horizon, max(marks)
+        recent = [and_(orders.c.ordered_at >= mark - horizon, orders.c.ordered_at < mark) for mark in marks]
+        flags = [func.max(case((cond, 1), else_=0)).label(f"a{i}") for i, cond in enumerate(recent)]
+        per = (
+            select(orders.c.customer_id.label("cid"), *flags)
+            .where(orders.c.ordered_at >= lo, orders.c.ordered_at < hi)
+            .group_by(orders.c.customer_id)
+            .subquery("active")
         )
-        .where(orders.c.ordered_at >= start - horizon, orders.c.ordered_at < end)
-        .group_by(orders.c.customer_id)
-        .having(func.min(orders.c.ordered_at) < start)
-        .subquery("active")
-    )
-    return _per_customer(active, _flag(active.c.active_at_end == 0), q)
+        active = {mark: per.c[f"a{i}"] == 1 for i, mark in enumerate(marks)}
+        src = per.join(customers, per.c.cid == customers.c.customer_id) if any(q.dims) else per
+        dim = _dim(_CUSTOMER_DIMS, q.by)
+    where = _customer_filters(q) if q.dialect != "sqlite" else []
+    (cs, ce), (ps, pe) = q.current, q.previous
+    cols = [dim.label("dim")]
+    cols += [_flag(and_(active[cs], ~active[ce])), _flag(active[cs]), _flag(and_(active[ps], ~active[pe]))]
+    stmt = select(*cols, _flag(active[ps])).select_from(src).where(*where)
+    return stmt.group_by(dim) if q.by else stmt
 
 
-CUSTOMER_LEVEL: dict[str, Callable[[Query, Window], Select[Any]]] = {
+CUSTOMER_LEVEL: dict[str, Callable[[Query], Select[Any]]] = {
     "repurchase_rate": repurchase_select,
     "churn_rate": churn_select,
 }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from aftersales.config import Settings
-from aftersales.errors import AftersalesError, PermissionDeniedError
+from aftersales.errors import AftersalesError, InvalidInputError, PermissionDeniedError
 from aftersales.services.users import Principal
 from aftersales.web.auth import current_user
 
@@ -59,3 +60,13 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def optional_date(value: str | None, name: str) -> dt.date | None:
+    """A form or query date (YYYY-MM-DD); empty means none; anything else is an E400 naming the field."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"{name}: expected YYYY-MM-DD, got {value!r}") from None

@@ -5,7 +5,6 @@ The same service functions as `GET/POST /api/v1/actions` and `GET /api/v1/action
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,7 +20,7 @@ from aftersales.services import dashboard as dash_svc
 from aftersales.vocab import Reason
 from aftersales.web import figures
 from aftersales.web.csrf import protect
-from aftersales.web.deps import WebManager, WebSettings
+from aftersales.web.deps import WebManager, WebSettings, optional_date
 from aftersales.web.templating import language, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(protect)])
@@ -63,15 +62,6 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.replace("，", ",").replace("\n", ",").split(",") if v.strip()]
 
 
-def _day(value: str, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError(f"{name}: expected YYYY-MM-DD, got {value!r}") from None
-
-
 def action_from_form(form: FormData) -> dict[str, Any]:
     """The API's ActionCreate body from the form's fields (lists from multi-selects and comma-separated SKUs)."""
     text = {k: str(form.get(k) or "").strip() for k in TEXT_FIELDS}
@@ -82,8 +72,8 @@ def action_from_form(form: FormData) -> dict[str, Any]:
         "title": text["title"],
         "description": text["description"] or None,
         "scope": {k: v for k, v in scope.items() if v},
-        "start_date": _day(text["start_date"], "start_date"),
-        "end_date": _day(text["end_date"], "end_date"),
+        "start_date": optional_date(text["start_date"], "start_date"),
+        "end_date": optional_date(text["end_date"], "end_date"),
         "target_kpi": text["target_kpi"] or "return_rate",
         "owner": text["owner"] or None,
         "status": text["status"] or "active",

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from aftersales.errors import InvalidInputError
 from aftersales.services import dashboard as svc
 from aftersales.web import charts, figures
 from aftersales.web.csrf import protect
-from aftersales.web.deps import WebSettings, WebUser
+from aftersales.web.deps import WebSettings, WebUser, optional_date
 from aftersales.web.templating import is_partial, language, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(protect)])
 Text = Annotated[str | None, Query(max_length=128)]
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError(f"{name}: expected YYYY-MM-DD, got {value!r}") from None
 
 
 @router.get("/dashboard")
@@ -99,8 +88,8 @@ def drill(
     result = svc.drill(
         user,
         settings,
-        start=_date(start, "start"),
-        end=_date(end, "end"),
+        start=optional_date(start, "start"),
+        end=optional_date(end, "end"),
         filters=filters,
         reason=reason or None,
         emotion=emotion or None,

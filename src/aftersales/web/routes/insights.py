@@ -5,34 +5,23 @@ that route as the page's JSON twin.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aftersales.errors import InvalidInputError
 from aftersales.services import dashboard as dash_svc
 from aftersales.services import insights as svc
 from aftersales.services.forecast import forecast_volume
 from aftersales.services.segments import MAX_K, at_risk_customers, customer_segments
 from aftersales.web import figures
 from aftersales.web.csrf import protect
-from aftersales.web.deps import WebManager, WebSettings
+from aftersales.web.deps import WebManager, WebSettings, optional_date
 from aftersales.web.templating import language, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(protect)])
 Text = Annotated[str | None, Query(max_length=128)]
 ITEMS_PAGE = 20
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError(f"{name}: expected YYYY-MM-DD, got {value!r}") from None
 
 
 class FilterParams:
@@ -56,7 +45,12 @@ class FilterParams:
             "channel": channel or None,
         }
         self.filters = svc.Filters(
-            _date(start, "from"), _date(end, "to"), region or None, category or None, sku or None, channel or None
+            optional_date(start, "from"),
+            optional_date(end, "to"),
+            region or None,
+            category or None,
+            sku or None,
+            channel or None,
         )
 
 
