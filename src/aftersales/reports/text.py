@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from aftersales.vocab import Labelled
+
 STRINGS: dict[str, tuple[str, str]] = {
     "title": ("售后分析报告", "After-sales report"),
     "period": ("报告期", "Period"),
@@ -19,6 +23,14 @@ def t(key: str, locale: str) -> str:
     """A fixed report string in the locale (zh-* → Chinese, else English)."""
     zh, en = STRINGS[key]
     return zh if locale.lower().startswith("zh") else en
+
+
+def code_label(enum: type[Labelled], code: Any, locale: str) -> str:
+    """A vocabulary code's display name in the locale; an unknown code is shown as it is."""
+    try:
+        return enum(code).label(locale)
+    except ValueError:
+        return str(code)
 
 
 def pick(locale: str, zh: str, en: str) -> str:

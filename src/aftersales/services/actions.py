@@ -227,8 +227,7 @@ def delete_action(action_id: str, settings: Settings | None = None) -> None:
 
 
 def _utc(day: dt.date, settings: Settings) -> dt.datetime:
-    """Local midnight of `day` as the naive UTC the store keeps."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=settings.zone).astimezone(dt.UTC).replace(tzinfo=None)
+    return db.local_midnight_utc(day, settings.zone)
 
 
 def _local_date(ts: dt.datetime, settings: Settings) -> dt.date:

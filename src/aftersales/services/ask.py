@@ -27,10 +27,10 @@ from aftersales.analytics.ask import (
     parse_question,
 )
 from aftersales.analytics.ask.time import PromotionCalendar, TimeRange, month_end, shift_year
-from aftersales.analytics.insights.calendar import calendar_from_config
 from aftersales.analytics.kpis import KPIS, value_of
 from aftersales.config import Settings
 from aftersales.errors import PolicyError
+from aftersales.services.insights import promotion_calendar
 from aftersales.services.kpi import compute_kpis, targets_for
 from aftersales.storage import db
 from aftersales.storage.tables import cases, customers, interactions, orders, returns
@@ -84,9 +84,7 @@ def _queue_names(settings: Settings) -> dict[str, tuple[str, str]]:
 
 def promotions_for(settings: Settings) -> PromotionCalendar:
     """The merchant's promotion calendar (the `promotion_calendar` setting when present, else the built-ins)."""
-    calendar = calendar_from_config(
-        getattr(settings, "promotion_calendar", ()), getattr(settings, "promotion_builtin", True)
-    )
+    calendar = promotion_calendar(settings)
 
     def of_year(year: int) -> list[Any]:
         windows_ = calendar.windows(dt.date(year, 1, 1), dt.date(year, 12, 31))

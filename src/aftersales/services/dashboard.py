@@ -115,9 +115,7 @@ def parse_month(value: str | None, today: dt.date) -> dt.date:
 
 
 def _utc(day: dt.date, settings: Settings) -> dt.datetime:
-    """Local midnight of `day` as the naive UTC the store keeps."""
-    local = dt.datetime.combine(day, dt.time(), tzinfo=settings.zone)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
+    return db.local_midnight_utc(day, settings.zone)
 
 
 def _channel_cond(channel: str, contact_col: Any) -> ColumnElement[bool]:

@@ -22,9 +22,9 @@ from aftersales.analytics.forecast import (
     week_start,
     weekly_panel,
 )
-from aftersales.analytics.insights.calendar import calendar_from_config
 from aftersales.config import Settings, get_settings
 from aftersales.errors import InvalidInputError
+from aftersales.services.insights import promotion_calendar
 from aftersales.storage import db
 from aftersales.storage.tables import cases, orders, returns
 
@@ -138,7 +138,7 @@ def forecast_volume(
                 f"known: {', '.join(sorted(known)) or '(none)'}"
             )
         panel = panel[panel["series"].isin(series)]
-    calendar = calendar_from_config(settings.promotion_calendar, settings.promotion_builtin) if promotions else None
+    calendar = promotion_calendar(settings) if promotions else None
     results = forecast_panel(panel, horizon, calendar=calendar)
     models: dict[str, int] = {}
     for r in results:

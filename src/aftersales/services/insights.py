@@ -132,8 +132,7 @@ def _local_day(col: Any, dialect: str, settings: Settings) -> ColumnElement[Any]
 
 def _utc(day: dt.date, settings: Settings) -> dt.datetime:
     try:
-        local = dt.datetime.combine(day, dt.time(), tzinfo=settings.zone)
-        return local.astimezone(dt.UTC).replace(tzinfo=None)
+        return db.local_midnight_utc(day, settings.zone)
     except OverflowError:
         raise InvalidInputError(f"date {day} is out of range") from None
 

@@ -43,11 +43,6 @@ Filters = tuple[tuple[str, tuple[str, ...]], ...]
 PERIODS = ("day", "week", "month")
 
 
-def _local_midnight_utc(day: dt.date, settings: Settings) -> dt.datetime:
-    local = dt.datetime.combine(day, dt.time(), tzinfo=settings.zone)
-    return local.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def _period_start(day: dt.date, period: str) -> dt.date:
     if period == "week":
         return day - dt.timedelta(days=day.weekday())
@@ -85,9 +80,12 @@ def resolve_dates(period: str, start: dt.date | None, end: dt.date | None, today
 def windows(settings: Settings, start: dt.date, end: dt.date) -> tuple[Window, Window]:
     """(current, previous) naive-UTC half-open windows; previous has the same number of days just before."""
     days = (end - start).days + 1
-    cur = (_local_midnight_utc(start, settings), _local_midnight_utc(end + dt.timedelta(days=1), settings))
+    cur = (
+        db.local_midnight_utc(start, settings.zone),
+        db.local_midnight_utc(end + dt.timedelta(days=1), settings.zone),
+    )
     prev_start = start - dt.timedelta(days=days)
-    return cur, (_local_midnight_utc(prev_start, settings), cur[0])
+    return cur, (db.local_midnight_utc(prev_start, settings.zone), cur[0])
 
 
 Acc = dict[str, tuple[dict[Any, list[float]], dict[Any, list[float]]]]

@@ -19,7 +19,7 @@ from aftersales.analytics.kpis import KPIS, get_kpi
 from aftersales.config import Settings
 from aftersales.nlp.pii import mask_pii
 from aftersales.reports import Chart, Column, Report, ReportPeriod, Section, Table, parse_period
-from aftersales.reports.text import pick, t
+from aftersales.reports.text import code_label, pick, t
 from aftersales.services.kpi import compute_kpis, windows
 from aftersales.storage import db
 from aftersales.storage.tables import analyses, customers, interactions
@@ -34,38 +34,21 @@ TREND_PERIODS = 6
 VERBATIMS = 12
 
 
-def _label(locale: str) -> Callable[[Any], str]:
-    def label(code: Any) -> str:
-        for enum in (Reason, Emotion, Stage):
-            try:
-                return enum(code).label(locale)
-            except ValueError:
-                continue
-        return str(code)
-
-    return label
-
-
 def _history(settings: Settings, period: ReportPeriod, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
     """KPI values for the report period and the ones before it, oldest first (the trend charts' points)."""
     points: list[tuple[str, dict[str, Any]]] = []
     current: ReportPeriod | None = period
     for _ in range(TREND_PERIODS):
         assert current is not None
-        rows = compute_kpis(settings, start=current.start, end=current.end, targets=settings_targets(settings))
+        rows = compute_kpis(settings, start=current.start, end=current.end)
         points.append((current.label, {r["kpi"]: r["value"] for r in rows if r["kpi"] in names}))
         current = current.previous()
     return points[::-1]
 
 
-def settings_targets(settings: Settings) -> dict[str, float]:
-    """Configured KPI targets (the `kpi_targets` setting when present), else the registry defaults."""
-    return dict(getattr(settings, "kpi_targets", None) or {})
-
-
 def kpi_section(settings: Settings, period: ReportPeriod, locale: str) -> Section:
     """The seeds' 指标 / 当前值 / 目标值 / 趋势 table, plus headline KPIs over the last periods."""
-    rows = compute_kpis(settings, start=period.start, end=period.end, targets=settings_targets(settings))
+    rows = compute_kpis(settings, start=period.start, end=period.end)
     arrows = {"up": "↑", "down": "↓", "flat": "→"}
     table_rows = []
     for row in rows:
@@ -192,16 +175,15 @@ def verbatims_section(settings: Settings, period: ReportPeriod, locale: str) -> 
         found = [dict(r) for r in conn.execute(stmt).mappings()]
     if not found:
         return None
-    label = _label(locale)
     rows = [
         {
             "interaction_id": r["interaction_id"],
             "created_at": r["created_at"],
             "channel": r["channel"],
             "region": r["region"],
-            "emotion": f"{label(r['emotion'])} ×{r['intensity']}",
-            "stage": label(r["stage"]),
-            "reason": label(r["primary_reason"]),
+            "emotion": f"{code_label(Emotion, r['emotion'], locale)} ×{r['intensity']}",
+            "stage": code_label(Stage, r["stage"], locale),
+            "reason": code_label(Reason, r["primary_reason"], locale),
             "text": mask_pii(str(r["text"])).text[:300],
         }
         for r in found

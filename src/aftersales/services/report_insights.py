@@ -8,19 +8,12 @@ from typing import Any
 from aftersales.config import Settings
 from aftersales.errors import InvalidInputError
 from aftersales.reports import Chart, Column, ReportPeriod, Section, Table
-from aftersales.reports.text import pick
+from aftersales.reports.text import code_label, pick
 from aftersales.services.insights import Filters, compare_stated_actual, compute_pareto, find_anomalies
 from aftersales.vocab import Reason
 
 ANOMALY_VIEWS = (("return_rate", "region"), ("return_rate", "category"), ("complaint_volume", "region"))
 MAX_ANOMALIES = 10
-
-
-def _reason(code: str, locale: str) -> str:
-    try:
-        return Reason(code).label(locale)
-    except ValueError:
-        return code
 
 
 def pareto_section(settings: Settings, period: ReportPeriod, locale: str) -> Section | None:
@@ -29,7 +22,7 @@ def pareto_section(settings: Settings, period: ReportPeriod, locale: str) -> Sec
     bars = result["bars"]
     if not bars:
         return None
-    names = [_reason(b["reason"], locale) for b in bars]
+    names = [code_label(Reason, b["reason"], locale) for b in bars]
     figure = {
         "data": [
             {"type": "bar", "x": names, "y": [b["count"] for b in bars], "name": pick(locale, "退货数", "returns")},
@@ -94,8 +87,8 @@ def reasons_section(settings: Settings, period: ReportPeriod, locale: str) -> Se
     ]
     rows = [
         {
-            "stated": _reason(m["stated"], locale),
-            "actual": _reason(m["actual"], locale),
+            "stated": code_label(Reason, m["stated"], locale),
+            "actual": code_label(Reason, m["actual"], locale),
             "count": m["count"],
             "share": m["share_of_stated"],
             "examples": ", ".join(m["examples"][:5]),

@@ -134,6 +134,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def local_midnight_utc(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """Local midnight of `day` in `zone` as the naive UTC the store keeps (the bounds of local-date windows)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 _ENGINES: dict[str, Engine] = {}
 
 
