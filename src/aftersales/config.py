@@ -151,6 +151,18 @@ class Settings(BaseSettings):
         default=True, description="Use the built-in 年货节/春节/618/双11/双12 windows in insights baselines."
     )
 
+    # Optional paraphrase for `aftersales ask` (docs/ask.md): never required, used only when the parser refuses.
+    ask_llm_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="Base URL of an OpenAI-compatible API (…/v1) that rewrites refused questions; unset: offline only.",
+    )
+    ask_llm_model: str = Field(default="gpt-4o-mini", min_length=1, description="Model name sent to ask_llm_url.")
+    ask_llm_api_key: SecretStr | None = Field(default=None, description="Bearer key for ask_llm_url; unset: none sent.")
+    ask_llm_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="Give up on the paraphrase endpoint after this long (then refuse)."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -1,4 +1,4 @@
-"""`aftersales insights`: reason Pareto (with drill-down), stated vs actual reasons, anomalies, change points."""
+"""`aftersales insights`: reason Pareto and drill-down, stated vs actual reasons, anomalies, change points, changes."""
 
 from __future__ import annotations
 
@@ -43,13 +43,13 @@ def _filters(
     from aftersales.services.insights import Filters
 
     return Filters(
-        start.date() if start else None,
-        end.date() if end else None,
-        region,
-        category,
-        sku,
-        channel,
-        reason,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        region=region,
+        category=category,
+        sku=sku,
+        channel=channel,
+        reason=reason,
     )
 
 
@@ -240,6 +240,59 @@ def changepoints_cmd(
             " ".join(cp["promotions"]),
         )
     console.print(table)
+
+
+@insights_app.command("changes")
+def changes_cmd(
+    metric: MetricOpt = "return_rate",
+    by: Annotated[str, typer.Option("--by", help="region, category, sku, channel or tier: every value is scanned.")] = (
+        "sku"
+    ),
+    per_reason: Annotated[bool, typer.Option("--per-reason", help="One series per value × reason.")] = False,
+    direction: Annotated[str, typer.Option("--direction", help="down, up or both.")] = "both",
+    min_events: Annotated[int, typer.Option("--min-events", help="Skip series with fewer events.")] = 10,
+    min_size: Annotated[int, typer.Option("--min-size", help="Shortest side of a break in weeks.")] = 4,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini–Hochberg).")] = 0.05,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 20,
+    reason: Annotated[str | None, typer.Option("--reason", help="Only returns/cases with this reason.")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    region: RegionOpt = None,
+    category: CategoryOpt = None,
+    sku: SkuOpt = None,
+    channel: ChannelOpt = None,
+    home: HomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Which values of a dimension (× reason) changed level, and when — no hint needed; ranked, FDR-controlled."""
+    from aftersales.services.changes import scan_changepoints
+
+    with domain_errors():
+        settings = settings_for(home)
+        filters = _filters(start, end, region, category, sku, channel, reason)
+        result = scan_changepoints(
+            settings, metric, by, filters, per_reason, direction, min_size, min_events, alpha, limit
+        )
+    if json_out:
+        print_json(result)
+        return
+    fmt = _pct if metric == "return_rate" else (lambda v: "-" if v is None else f"{v:.1f}")
+    table = Table(
+        title=f"水平变化 changes: {metric} by {by}{' × reason' if per_reason else ''} "
+        f"({result['significant']} significant of {result['tested']} series, FDR {alpha:g})"
+    )
+    for col in (by, "reason", "from", "before", "after", "change", "p", "q"):
+        table.add_column(col)
+    for c in result["changes"]:
+        change = "-" if c["change"] is None else f"{c['change']:+.0%}"
+        q = f"[bold]{c['q_value']:.2g}[/]" if c["significant"] else f"{c['q_value']:.2g}"
+        table.add_row(
+            c[by], c["reason"] or "", c["date"], fmt(c["before"]), fmt(c["after"]), change, f"{c['p_value']:.2g}", q
+        )
+    console.print(table)
+    zh = settings.locale.startswith("zh")
+    for c in result["changes"][:5]:
+        console.print("• " + (c["explanation_zh"] if zh else c["explanation_en"]), highlight=False)
 
 
 @insights_app.command("calendar")

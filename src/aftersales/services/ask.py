@@ -30,6 +30,7 @@ from aftersales.analytics.ask.time import PromotionCalendar, TimeRange, month_en
 from aftersales.analytics.kpis import KPIS, value_of
 from aftersales.config import Settings
 from aftersales.errors import PolicyError
+from aftersales.services.ask_paraphrase import paraphrase
 from aftersales.services.insights import promotion_calendar
 from aftersales.services.kpi import compute_kpis, targets_for
 from aftersales.storage import db
@@ -48,6 +49,9 @@ class AskResult(BaseModel):
     query: Query | None = Field(default=None, description="The structured query that was run.")
     rows: list[dict[str, Any]] = Field(default_factory=list, description="The result table (compute_kpis rows).")
     cannot_answer: Refusal | None = None
+    paraphrased_as: str | None = Field(
+        default=None, description="The rewrite that was answered, when the optional paraphrase endpoint was used."
+    )
 
 
 def load_vocabulary(settings: Settings) -> Vocabulary:
@@ -98,6 +102,12 @@ def ask(settings: Settings, question: str, locale: str | None = None, today: dt.
     today = today or dt.datetime.now(settings.zone).date()
     vocabulary = load_vocabulary(settings)
     parsed = parse_question(question, today=today, vocabulary=vocabulary, promotions=promotions_for(settings))
+    rewrite = None
+    if isinstance(parsed, Refusal) and settings.ask_llm_url:
+        rewrite = paraphrase(settings, question, parsed.suggestions)
+        if rewrite is not None:
+            again = parse_question(rewrite, today=today, vocabulary=vocabulary, promotions=promotions_for(settings))
+            parsed, rewrite = (again, rewrite) if isinstance(again, Query) else (parsed, None)
     if locale and isinstance(parsed, Query):
         parsed = parsed.model_copy(update={"language": "zh" if locale.lower().startswith("zh") else "en"})
     if isinstance(parsed, Refusal):
@@ -111,7 +121,15 @@ def ask(settings: Settings, question: str, locale: str | None = None, today: dt.
         )
     rows = run_query(settings, parsed, vocabulary, today)
     answer = format_answer(parsed, rows, vocabulary)
-    return AskResult(question=question, answered=True, answer=answer, language=parsed.language, query=parsed, rows=rows)
+    return AskResult(
+        question=question,
+        answered=True,
+        answer=answer,
+        language=parsed.language,
+        query=parsed,
+        rows=rows,
+        paraphrased_as=rewrite,
+    )
 
 
 def buckets(time: TimeRange, granularity: str | None) -> Iterator[tuple[str | None, dt.date, dt.date]]:

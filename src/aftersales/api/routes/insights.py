@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from aftersales.api.deps import ManagerDep, SettingsDep
 from aftersales.services import insights as svc
+from aftersales.services.changes import scan_changepoints
 
 router = APIRouter(prefix="/insights", tags=["insights"])
 
@@ -111,6 +112,27 @@ def changepoints(
 ) -> dict[str, Any]:
     """The whole shop, or one value of a dimension (`by` + `value`)."""
     return svc.find_changepoints(settings, metric, by, value, _with_reason(filters, reason), penalty, min_size, alpha)
+
+
+@router.get("/changes", summary="Scan every value of a dimension (× reason) for a lasting change, ranked")
+def changes(
+    settings: SettingsDep,
+    _: ManagerDep,
+    filters: FiltersDep,
+    metric: Metric = "return_rate",
+    by: Dimension = "sku",
+    per_reason: bool = False,
+    direction: Literal["both", "down", "up"] = "both",
+    reason: ReasonQuery = None,
+    min_events: Annotated[int, Query(ge=1, le=100000)] = 10,
+    min_size: Annotated[int, Query(ge=2, le=52)] = 4,
+    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> dict[str, Any]:
+    """Same as `aftersales insights changes --json`: search-adjusted p per series, Benjamini–Hochberg q over all."""
+    return scan_changepoints(
+        settings, metric, by, _with_reason(filters, reason), per_reason, direction, min_size, min_events, alpha, limit
+    )
 
 
 @router.get("/calendar", summary="Promotion windows in force between two dates")
