@@ -17,7 +17,7 @@ from aftersales.services import report as report_service
 from aftersales.services.kpi import compute_kpis
 from tests.conftest import DemoHome
 
-SECTIONS = ["kpis", "pareto", "stated-actual", "anomalies", "forecast", "actions", "segments", "verbatims"]
+SECTIONS = ["kpis", "pareto", "stated-actual", "anomalies", "changes", "forecast", "actions", "segments", "verbatims"]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,8 @@ def test_html_is_self_contained_and_finds_the_planted_spike(written: report_serv
     assert 'src="http' not in html and "cdn.plot.ly/plotly" not in body
     assert all(f'id="{key}"' in html for key in written.sections)
     assert "西南" in body.split('id="anomalies"')[1].split("</section>")[0]
+    changes = body.split('id="changes"')[1].split("</section>")[0]
+    assert changes.index("HA-101") < changes.index("</tr>", changes.index("<tbody"))  # the first row of the table
     actions = body.split('id="actions"')[1].split("</section>")[0]
     assert "DEMO-ACT-001" in actions and "说明书改版" in actions
 

@@ -220,6 +220,7 @@ def _sections() -> list[SectionBuilder]:
         ins.pareto_section,
         ins.reasons_section,
         ins.anomalies_section,
+        ins.changes_section,
         ins.forecast_section,
         ins.actions_section,
         ins.segments_section,

@@ -1,4 +1,4 @@
-"""Report sections drawn from the insight services: reason Pareto, stated vs actual reasons, anomalies."""
+"""Report sections drawn from the insight services: reason Pareto, stated vs actual reasons, anomalies, changes."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aftersales.vocab import Reason
 
 ANOMALY_VIEWS = (("return_rate", "region"), ("return_rate", "category"), ("complaint_volume", "region"))
 MAX_ANOMALIES = 10
+MAX_CHANGES = 8
 
 
 def pareto_section(settings: Settings, period: ReportPeriod, locale: str) -> Section | None:
@@ -164,6 +165,63 @@ def anomalies_section(settings: Settings, period: ReportPeriod, locale: str) -> 
         note="; ".join(notes),
     )
     return Section("anomalies", pick(locale, "异常监测", "Anomalies"), summary, [table])
+
+
+def changes_section(settings: Settings, period: ReportPeriod, locale: str) -> Section | None:
+    """Which SKU × reason return rates moved to a new level up to the period's end (scanned, no hint), ranked."""
+    from aftersales.services.changes import scan_changepoints
+
+    result = scan_changepoints(
+        settings, "return_rate", "sku", Filters(end=period.end), per_reason=True, limit=MAX_CHANGES
+    )
+    if not result["tested"]:
+        return None
+    zh = locale.lower().startswith("zh")
+    rows = [
+        {
+            "sku": c["sku"],
+            "reason": code_label(Reason, c["reason"], locale),
+            "date": dt.date.fromisoformat(c["date"]),
+            "before": c["before"],
+            "after": c["after"],
+            "change": c["change"],
+            "p_value": c["p_value"],
+            "q_value": c["q_value"],
+            "significant": pick(locale, "是", "yes") if c["significant"] else "",
+            "explanation": c["explanation_zh" if zh else "explanation_en"],
+        }
+        for c in result["changes"]
+    ]
+    summary = [
+        pick(
+            locale,
+            f"逐一检验了 {result['tested']} 个“商品 × 退货原因”退货率序列是否在某周起发生持续变化（已计入搜索变点位置的"
+            f"多重性），{result['significant']} 个在 5% 错误发现率下显著。排在前面的是最值得核实的候选。",
+            f"{result['tested']} SKU × reason return-rate series were each tested for one lasting change of level "
+            f"(the search over weeks accounted for); {result['significant']} pass a 5 % false-discovery rate. The "
+            "top rows are the candidates most worth checking.",
+        )
+    ]
+    table = Table(
+        "changes",
+        pick(locale, "水平变化", "Changes of level"),
+        [
+            Column("sku", pick(locale, "商品", "SKU")),
+            Column("reason", pick(locale, "原因", "Reason")),
+            Column("date", pick(locale, "起始周", "From week"), "date"),
+            Column("before", pick(locale, "之前", "Before"), "pct"),
+            Column("after", pick(locale, "之后", "After"), "pct"),
+            Column("change", pick(locale, "变化", "Change"), "pct"),
+            Column("p_value", pick(locale, "p 值", "p"), "float"),
+            Column("q_value", pick(locale, "q 值", "q"), "float"),
+            Column("significant", pick(locale, "显著", "Significant")),
+            Column("explanation", pick(locale, "说明", "Explanation")),
+        ],
+        rows,
+    )
+    return Section(
+        "changes", pick(locale, "持续变化（商品 × 原因）", "Lasting changes (SKU × reason)"), summary, [table]
+    )
 
 
 def forecast_section(settings: Settings, period: ReportPeriod, locale: str) -> Section | None:
