@@ -35,6 +35,12 @@ def test_manager_asks_in_chinese_and_reads_insights(page: Any) -> None:
     page.wait_for_url(re.compile(r"/insights/pareto/\w+\?"))
     assert page.locator("table.items tbody tr").count() > 0
 
+    page.get_by_role("link", name="持续变化").click()  # the subnav tab
+    page.wait_for_url(re.compile(r"/insights/changes$"))
+    first = page.locator("tr.change").first
+    assert first.get_attribute("data-value") == "HA-101" and first.get_attribute("data-reason") == "hard_to_use"
+    screenshot(page, "changes")
+
     page.goto("/insights/forecasts?metric=returns")
     settle(page)
     assert page.locator(".plot[data-ready]").count() == 1

@@ -65,6 +65,20 @@ def test_anomalies_page_shows_the_api_findings_with_links(manager: TestClient) -
     )
 
 
+def test_changes_page_lists_the_api_scan_and_puts_the_redesigned_sku_first(manager: TestClient) -> None:
+    page = manager.get("/insights/changes")
+    assert page.status_code == 200
+    api = manager.get("/api/v1/insights/changes?by=sku&per_reason=true&direction=both").json()
+    shown = [_text(p) for p in re.findall(r'<p class="explanation">(.*?)</p>', page.text, flags=re.S)]
+    assert shown == [c["explanation_zh"] for c in api["changes"]] and shown
+    rows = re.findall(r'<tr class="change[^"]*" data-value="([^"]+)" data-reason="([^"]*)">', page.text)
+    assert rows[0] == ("HA-101", "hard_to_use") and len(rows) == len(api["changes"])
+    assert 'href="/api/v1/insights/changes?metric=return_rate&amp;by=sku&amp;per_reason=true' in page.text
+    by_region = manager.get("/insights/changes?by=region&per_reason=false&lang=en")
+    assert by_region.status_code == 200 and 'aria-current="page">' in by_region.text
+    assert manager.get("/insights/changes?by=colour").status_code == 422
+
+
 def test_dashboard_anomaly_panel_is_the_api_panel(manager: TestClient) -> None:
     dash = manager.get("/dashboard?month=2026-10").text
     assert 'data-fragment="/dashboard/anomalies"' in dash and 'data-plotly="/static/plotly.min.js?v=' in dash

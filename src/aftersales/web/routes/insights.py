@@ -1,5 +1,5 @@
-"""Insight pages for managers: anomalies, stated vs actual reasons, the reason Pareto with its drill-down, forecasts
-and customer segments. Each renders the result of the service function behind the matching API route, and links to
+"""Insight pages for managers: anomalies, lasting changes, stated vs actual reasons, the reason Pareto with its
+drill-down, forecasts and customer segments. Each renders the result of the service function behind the matching API route, and links to
 that route as the page's JSON twin.
 """
 
@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from aftersales.services import dashboard as dash_svc
 from aftersales.services import insights as svc
+from aftersales.services.changes import scan_changepoints
 from aftersales.services.forecast import forecast_volume
 from aftersales.services.segments import MAX_K, at_risk_customers, customer_segments
 from aftersales.web import figures
@@ -85,6 +86,25 @@ def anomalies(
     api = figures.page_url("/api/v1/insights/anomalies", {**f.params, **own})
     context = _context(settings, f, result=result, own=own, links=links, api=api)
     return render(request, "insights/anomalies.html", context)
+
+
+@router.get("/insights/changes")
+def changes(
+    request: Request,
+    settings: WebSettings,
+    user: WebManager,
+    f: Filters,
+    metric: Literal["return_rate", "complaint_volume"] = "return_rate",
+    by: Literal["region", "category", "sku", "channel"] = "sku",
+    per_reason: bool = True,
+    direction: Literal["up", "down", "both"] = "both",
+) -> Response:
+    """Every value of a dimension (× reason) scanned for a lasting change of level, most convincing first."""
+    result = scan_changepoints(settings, metric, by, f.filters, per_reason, direction)
+    own = {"metric": metric, "by": by, "per_reason": str(per_reason).lower(), "direction": direction}
+    api = figures.page_url("/api/v1/insights/changes", {**f.params, **own})
+    context = _context(settings, f, result=result, own=own, api=api)
+    return render(request, "insights/changes.html", context)
 
 
 def heat(count: int, row_total: int) -> str:
