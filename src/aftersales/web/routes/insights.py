@@ -1,6 +1,6 @@
 """Insight pages for managers: anomalies, lasting changes, stated vs actual reasons, the reason Pareto with its
-drill-down, forecasts and customer segments. Each renders the result of the service function behind the matching API route, and links to
-that route as the page's JSON twin.
+drill-down, forecasts and customer segments. Each renders the result of the service function behind the matching API
+route, and links to that route as the page's JSON twin.
 """
 
 from __future__ import annotations
