@@ -23,6 +23,7 @@ from aftersales.cli.main import app
 from aftersales.config import Settings, load_settings
 from aftersales.errors import InvalidInputError
 from aftersales.ingest.importers import import_online_retail
+from aftersales.services import insight_series as series
 from aftersales.services import insights as svc
 from aftersales.services.users import create_user
 from aftersales.storage import db
@@ -333,7 +334,9 @@ def test_online_retail_anomalies_allow_for_over_dispersion(settings: Settings) -
     assert all(a["q_value"] <= 0.05 and a["explanation_en"] for a in result["anomalies"])
     # Treating the same counts as Poisson would report more "anomalies": the φ correction is doing work.
     cal = svc.promotion_calendar(settings)
-    panel = core.build_panel(svc._promo_share(svc._daily(settings, "return_rate", "region", svc.Filters()), cal))
+    panel = core.build_panel(
+        series.promo_share(series.daily_series(settings, "return_rate", "region", svc.Filters()), cal)
+    )
     naive = core.find_anomalies(panel, svc.METRICS["return_rate"], "region", phi=1.0)
     assert len(naive.anomalies) > len(result["anomalies"])
     shop = svc.find_changepoints(settings, "return_rate")

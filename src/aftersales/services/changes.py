@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 from aftersales.analytics.insights.scan import WeeklySeries, scan_changes
 from aftersales.config import Settings
 from aftersales.errors import InvalidInputError
-from aftersales.services import insights as si
+from aftersales.services import insight_series as si
 from aftersales.storage import db
 from aftersales.storage.tables import cases, customers, orders, returns
 from aftersales.vocab import Reason
@@ -27,23 +27,23 @@ def _daily_by_reason(settings: Settings, metric: str, by: str, filters: si.Filte
     engine = db.get_engine(settings)
     dialect = engine.dialect.name
     if metric == "return_rate":
-        exposure = si._daily(settings, metric, by, si.Filters(**{**filters.__dict__, "reason": None}))
-        day = si._local_day(orders.c.ordered_at, dialect, settings).label("day")
+        exposure = si.daily_series(settings, metric, by, si.Filters(**{**filters.__dict__, "reason": None}))
+        day = si.local_day(orders.c.ordered_at, dialect, settings).label("day")
         series = si.ORDER_COLS[by].label("series")
         returned = select(returns.c.order_id, returns.c.reason_code).distinct().subquery("r")
         src = orders.join(customers, orders.c.customer_id == customers.c.customer_id).join(
             returned, returned.c.order_id == orders.c.order_id
         )
         reason = returned.c.reason_code.label("reason")
-        conds = si._where(orders.c.ordered_at, si.ORDER_COLS, filters, settings, skip="reason")
+        conds = si.conditions(orders.c.ordered_at, si.ORDER_COLS, filters, settings, skip="reason")
     else:
-        day = si._local_day(cases.c.opened_at, dialect, settings).label("day")
+        day = si.local_day(cases.c.opened_at, dialect, settings).label("day")
         series = si.CASE_COLS[by].label("series")
         reason = cases.c.primary_reason.label("reason")
         src = cases.join(customers, cases.c.customer_id == customers.c.customer_id).outerjoin(
             orders, cases.c.order_id == orders.c.order_id
         )
-        conds = si._where(cases.c.opened_at, si.CASE_COLS, filters, settings)
+        conds = si.conditions(cases.c.opened_at, si.CASE_COLS, filters, settings)
     stmt = (
         select(series, reason, day, func.count().label("observed"))
         .select_from(src)
@@ -78,9 +78,9 @@ def _weekly(settings: Settings, metric: str, daily: pd.DataFrame) -> dict[str, W
     if si.METRICS[metric].is_rate:
         weekly = daily.groupby(["series", "week"])[["observed", "exposure"]].sum()
     else:
-        weekly = si._count_weeks(daily, si.promotion_calendar(settings)).set_index(["series", "week"])
+        weekly = si.count_weeks(daily, si.promotion_calendar(settings)).set_index(["series", "week"])
     weeks = pd.date_range(daily["week"].min(), daily["week"].max(), freq="7D")
-    kept = si._trim(settings, metric, pd.DataFrame(index=weeks).assign(observed=0, exposure=0)).index
+    kept = si.trim_immature(settings, metric, pd.DataFrame(index=weeks).assign(observed=0, exposure=0)).index
     out: dict[str, WeeklySeries] = {}
     for value, frame in weekly.groupby(level="series"):
         grid = frame.droplevel("series").reindex(kept, fill_value=0)
@@ -103,8 +103,8 @@ def scan_changepoints(
     limit: int | None = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """The series of `by` (× reason) whose level changed most convincingly, most significant first, explained."""
-    info = si._metric(metric)
-    si._dimension(by)
+    info = si.metric_info(metric)
+    si.check_dimension(by)
     filters = filters or si.Filters()
     if by in filters.equalities():
         raise InvalidInputError(f"--by {by} and a {by} filter together: the scan covers every {by}")
@@ -119,7 +119,7 @@ def scan_changepoints(
             for value, s in _weekly(settings, metric, part).items():
                 series[(value, str(code))] = s
     else:
-        for value, s in _weekly(settings, metric, si._daily(settings, metric, by, filters)).items():
+        for value, s in _weekly(settings, metric, si.daily_series(settings, metric, by, filters)).items():
             series[(value, filters.reason)] = s
     found, tested = scan_changes(series, min_size, min_events, direction, alpha)
     rows = [_row(c, by, info, tested) for c in found]

@@ -1,109 +1,71 @@
 """Insights use cases: aggregate in SQL (GROUP BY per series and local day), then hand frames to the pure core.
 
 Reason Pareto (return-form codes or the reasons read from customers' messages) with drill-down, stated vs. actual
-reasons, anomalies in return rate / complaint volume by a dimension, and change points of one series. Local dates
-use the configured timezone's current UTC offset (exact for zones without daylight saving, such as Asia/Shanghai).
+reasons, anomalies in return rate / complaint volume by a dimension, and change points of one series. The weekly
+series, filters and local-day SQL they share live in `services.insight_series`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, and_, cast, func, literal, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
 from aftersales.analytics.insights import anomalies as anomaly_core
-from aftersales.analytics.insights.calendar import PromotionCalendar, calendar_from_config
 from aftersales.analytics.insights.changepoints import detect_changepoints
 from aftersales.analytics.insights.pareto import VITAL_SHARE, pareto
 from aftersales.analytics.insights.reasons import UNSPECIFIED, compare_reasons, reason_labels
 from aftersales.config import Settings
 from aftersales.errors import InvalidInputError
 from aftersales.nlp.pii import mask_pii
+from aftersales.services.insight_series import (
+    CASE_COLS,
+    DIMENSIONS,
+    FILTERS,
+    MATURITY_DAYS,
+    MESSAGE_COLS,
+    METRICS,
+    ORDER_COLS,
+    RETURN_COLS,
+    Filters,
+    check_dimension,
+    conditions,
+    count_weeks,
+    daily_series,
+    metric_info,
+    promo_share,
+    promotion_calendar,
+    trim_immature,
+    week_labels,
+)
 from aftersales.storage import db
-from aftersales.storage.tables import analyses, cases, customers, interactions, orders, returns
+from aftersales.storage.tables import analyses, customers, interactions, orders, returns
+
+__all__ = [
+    "CASE_COLS",
+    "DIMENSIONS",
+    "FILTERS",
+    "MATURITY_DAYS",
+    "METRICS",
+    "ORDER_COLS",
+    "SOURCES",
+    "Filters",
+    "compare_stated_actual",
+    "compute_pareto",
+    "find_anomalies",
+    "find_changepoints",
+    "list_promotions",
+    "pareto_items",
+    "promotion_calendar",
+]
 
 SOURCES = ("returns", "messages")
-METRICS: dict[str, anomaly_core.MetricInfo] = {
-    "return_rate": anomaly_core.MetricInfo("return_rate", "退货率", "return rate", True, "单", "orders"),
-    "complaint_volume": anomaly_core.MetricInfo("complaint_volume", "投诉量", "complaint volume", False, "件", "cases"),
-}
-DIMENSIONS = ("region", "category", "sku", "channel", "tier")
-FILTERS = ("region", "category", "sku", "channel", "tier", "reason")
 SNIPPET_CHARS = 120
 MIN_SERIES = 3
 """Anomalies judge a series against how the others moved: with one or two series there is nothing fair to compare."""
-MATURITY_DAYS = 30
-"""Order cohorts younger than this (before the last return on record) are left out of return-rate change points."""
-
-# Columns each source filters and groups by (the order's region/channel for orders and returns, the customer's
-# region and the contact channel for messages and cases, as in docs/kpis.md).
-ORDER_COLS: dict[str, Any] = {
-    "region": orders.c.region,
-    "category": orders.c.category,
-    "sku": orders.c.sku,
-    "channel": orders.c.channel,
-    "tier": customers.c.tier,
-}
-RETURN_COLS: dict[str, Any] = {
-    "region": func.coalesce(orders.c.region, returns.c.region),
-    "category": orders.c.category,
-    "sku": func.coalesce(returns.c.sku, orders.c.sku),
-    "channel": orders.c.channel,
-    "reason": returns.c.reason_code,
-}
-MESSAGE_COLS: dict[str, Any] = {
-    "region": customers.c.region,
-    "category": orders.c.category,
-    "sku": orders.c.sku,
-    "channel": interactions.c.channel,
-    "reason": analyses.c.primary_reason,
-}
-CASE_COLS: dict[str, Any] = {
-    "region": customers.c.region,
-    "category": orders.c.category,
-    "sku": orders.c.sku,
-    "channel": cases.c.channel,
-    "tier": customers.c.tier,
-    "reason": cases.c.primary_reason,
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which rows count: local dates (inclusive) and equality filters on region/category/sku/channel/tier/reason."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-    region: str | None = None
-    category: str | None = None
-    sku: str | None = None
-    channel: str | None = None
-    tier: str | None = None
-    reason: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.start and self.end and self.end < self.start:
-            raise InvalidInputError(f"--to {self.end} is before --from {self.start}")
-
-    def equalities(self) -> dict[str, str]:
-        """The dimension filters that are set."""
-        return {k: v for k in FILTERS if (v := getattr(self, k)) is not None}
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON echo of the filters in force."""
-        out: dict[str, Any] = {"from": self.start.isoformat() if self.start else None}
-        out["to"] = self.end.isoformat() if self.end else None
-        return out | self.equalities()
-
-
-def promotion_calendar(settings: Settings) -> PromotionCalendar:
-    """The calendar in force: built-ins (setting `promotion_builtin`) merged with `promotion_calendar`."""
-    return calendar_from_config(settings.promotion_calendar, builtin=settings.promotion_builtin)
 
 
 def list_promotions(settings: Settings, start: dt.date, end: dt.date) -> list[dict[str, str]]:
@@ -111,48 +73,6 @@ def list_promotions(settings: Settings, start: dt.date, end: dt.date) -> list[di
     if end < start:
         raise InvalidInputError(f"--to {end} is before --from {start}")
     return [w.to_dict() for w in promotion_calendar(settings).windows(start, end)]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# SQL helpers
-
-
-def _offset(settings: Settings) -> dt.timedelta:
-    offset = dt.datetime.now(settings.zone).utcoffset()
-    return offset if offset is not None else dt.timedelta(0)
-
-
-def _local_day(col: Any, dialect: str, settings: Settings) -> ColumnElement[Any]:
-    """The local calendar date of a naive-UTC timestamp column, in SQL."""
-    minutes = int(_offset(settings).total_seconds() // 60)
-    if dialect == "sqlite":
-        return func.date(col, f"{minutes:+d} minutes")
-    return cast(col + literal(dt.timedelta(minutes=minutes)), Date)
-
-
-def _utc(day: dt.date, settings: Settings) -> dt.datetime:
-    try:
-        return db.local_midnight_utc(day, settings.zone)
-    except OverflowError:
-        raise InvalidInputError(f"date {day} is out of range") from None
-
-
-def _where(col: Any, cols: dict[str, Any], filters: Filters, settings: Settings, skip: str = "") -> list[Any]:
-    """Date window on `col` plus the equality filters this source supports (others are an error)."""
-    conds: list[Any] = []
-    if filters.start:
-        conds.append(col >= _utc(filters.start, settings))
-    if filters.end:
-        if filters.end >= dt.date.max:
-            raise InvalidInputError(f"date {filters.end} is out of range")
-        conds.append(col < _utc(filters.end + dt.timedelta(days=1), settings))
-    for key, value in filters.equalities().items():
-        if key == skip:
-            continue
-        if key not in cols:
-            raise InvalidInputError(f"filter {key!r} is not supported here; supported: {', '.join(cols)}")
-        conds.append(cols[key] == value)
-    return conds
 
 
 def _latest_analysis() -> Any:
@@ -188,8 +108,8 @@ def _source_query(source: str, filters: Filters, settings: Settings, skip_reason
     """(FROM clause, WHERE conditions) of one Pareto source."""
     skip = "reason" if skip_reason else ""
     if source == "returns":
-        return _returns_from(), _where(returns.c.requested_at, RETURN_COLS, filters, settings, skip)
-    conds = _where(interactions.c.created_at, MESSAGE_COLS, filters, settings, skip)
+        return _returns_from(), conditions(returns.c.requested_at, RETURN_COLS, filters, settings, skip)
+    conds = conditions(interactions.c.created_at, MESSAGE_COLS, filters, settings, skip)
     conds += [interactions.c.author == "customer", analyses.c.primary_reason != "none", _latest_analysis()]
     return _messages_from(), conds
 
@@ -301,7 +221,7 @@ def _item(source: str, row: dict[str, Any], reason: str, settings: Settings) -> 
 
 def _linked_messages(conn: Connection, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Customer messages about each filtered return: linked by return_id, or by order_id when they cite none."""
-    base = _where(returns.c.requested_at, RETURN_COLS, filters, settings)
+    base = conditions(returns.c.requested_at, RETURN_COLS, filters, settings)
     cols = [returns.c.return_id, analyses.c.primary_reason, analyses.c.reason_scores, analyses.c.reasons]
     frames = []
     for link in (
@@ -328,7 +248,7 @@ def compare_stated_actual(
 ) -> dict[str, Any]:
     """Confusion table of return-form reason codes against the reasons read from the customers' own messages."""
     filters = filters or Filters()
-    base = _where(returns.c.requested_at, RETURN_COLS, filters, settings)
+    base = conditions(returns.c.requested_at, RETURN_COLS, filters, settings)
     stated_col = func.coalesce(returns.c.reason_code, UNSPECIFIED).label("stated")
     with db.get_engine(settings).connect() as conn:
         stmt = select(returns.c.return_id, stated_col).select_from(_returns_from()).where(and_(True, *base))
@@ -336,92 +256,6 @@ def compare_stated_actual(
         messages = _linked_messages(conn, filters, settings)
     result = compare_reasons(stated, messages, top=top, examples=examples).to_dict()
     return result | {"filters": filters.to_dict()}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Weekly panels
-
-
-def _metric(metric: str) -> anomaly_core.MetricInfo:
-    if metric not in METRICS:
-        raise InvalidInputError(f"unknown metric {metric!r}; use one of: {', '.join(METRICS)}")
-    return METRICS[metric]
-
-
-def _dimension(by: str) -> str:
-    if by not in DIMENSIONS:
-        raise InvalidInputError(f"unknown dimension {by!r}; use one of: {', '.join(DIMENSIONS)}")
-    return by
-
-
-def _daily(settings: Settings, metric: str, by: str | None, filters: Filters) -> pd.DataFrame:
-    """Per (series, local day): observed count and, for return rate, the orders exposed (all in SQL)."""
-    engine = db.get_engine(settings)
-    dialect = engine.dialect.name
-    if metric == "return_rate":
-        returned = select(returns.c.order_id).distinct()
-        if filters.reason:
-            returned = returned.where(returns.c.reason_code == filters.reason)
-        ret = returned.subquery("returned")
-        src = orders.join(customers, orders.c.customer_id == customers.c.customer_id).outerjoin(
-            ret, ret.c.order_id == orders.c.order_id
-        )
-        day = _local_day(orders.c.ordered_at, dialect, settings).label("day")
-        conds = _where(orders.c.ordered_at, ORDER_COLS, filters, settings, skip="reason")
-        series = (ORDER_COLS[by] if by else literal("all")).label("series")
-        measures = [func.count(ret.c.order_id).label("observed"), func.count().label("exposure")]
-    else:
-        src = cases.join(customers, cases.c.customer_id == customers.c.customer_id).outerjoin(
-            orders, cases.c.order_id == orders.c.order_id
-        )
-        day = _local_day(cases.c.opened_at, dialect, settings).label("day")
-        conds = _where(cases.c.opened_at, CASE_COLS, filters, settings)
-        series = (CASE_COLS[by] if by else literal("all")).label("series")
-        measures = [func.count().label("observed")]
-    stmt = select(series, day, *measures).select_from(src).where(and_(True, *conds)).group_by(series, day)
-    with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["series", "day", *(m.name for m in measures)])
-    frame = frame.dropna(subset=["series", "day"])
-    frame["series"] = frame["series"].astype(str)
-    frame["day"] = pd.to_datetime(frame["day"])
-    frame["week"] = frame["day"] - pd.to_timedelta(frame["day"].dt.dayofweek, unit="D")
-    return frame
-
-
-def _week_labels(calendar: PromotionCalendar, weeks: pd.DatetimeIndex) -> dict[pd.Timestamp, list[str]]:
-    """Names of the promotion windows touching each week."""
-    if len(weeks) == 0:
-        return {}
-    days = pd.date_range(weeks.min(), weeks.max() + pd.Timedelta(days=6), freq="D")
-    labels = pd.Series(calendar.label_days(days), index=days)
-    week_of = days - pd.to_timedelta(days.dayofweek, unit="D")
-    named = labels[labels != ""]
-    return {w: sorted(set(g.tolist())) for w, g in named.groupby(week_of[labels.to_numpy() != ""])}
-
-
-def _promo_share(frame: pd.DataFrame, calendar: PromotionCalendar) -> pd.DataFrame:
-    """Add promo_share to per-day rows of a rate: 1 on promotion days, 0 otherwise."""
-    if frame.empty:
-        return frame.assign(promo_share=pd.Series(dtype=float))
-    return frame.assign(promo_share=(calendar.label_days(pd.DatetimeIndex(frame["day"])) != "").astype(float))
-
-
-def _count_weeks(frame: pd.DataFrame, calendar: PromotionCalendar) -> pd.DataFrame:
-    """Weekly counts for every series and week (zeros included), exposed for the days of the week with data.
-
-    The exposure of a count is the number of days the data covers in that week, so the part-weeks at either end
-    of the data are not mistaken for drops; promo_share is the share of those days inside a promotion window.
-    """
-    if frame.empty:
-        return pd.DataFrame(columns=["series", "week", "observed", "exposure", "promo_share"])
-    days = pd.date_range(frame["day"].min(), frame["day"].max(), freq="D")
-    week_of = days - pd.to_timedelta(days.dayofweek, unit="D")
-    per_week = pd.DataFrame({"week": week_of, "promo": calendar.label_days(days) != ""})
-    cover = per_week.groupby("week").agg(exposure=("promo", "size"), promo_share=("promo", "mean"))
-    counts = frame.groupby(["series", "week"])["observed"].sum()
-    grid = pd.MultiIndex.from_product([sorted(frame["series"].unique()), cover.index], names=["series", "week"])
-    out = counts.reindex(grid, fill_value=0).rename("observed").reset_index()
-    return out.join(cover, on="week")
 
 
 def find_anomalies(
@@ -435,15 +269,15 @@ def find_anomalies(
     limit: int | None = None,
 ) -> dict[str, Any]:
     """Unusual weeks of return rate / complaint volume per region, category, SKU, channel or tier."""
-    info, by = _metric(metric), _dimension(by)
+    info, by = metric_info(metric), check_dimension(by)
     if direction not in anomaly_core.DIRECTIONS:
         raise InvalidInputError(f"unknown direction {direction!r}; use one of: {', '.join(anomaly_core.DIRECTIONS)}")
     filters = filters or Filters()
     if by in filters.equalities():
         raise InvalidInputError(f"cannot filter on {by!r} while comparing values of {by!r}; drop one of them")
     calendar = promotion_calendar(settings)
-    daily = _daily(settings, metric, by, filters)
-    frame = _promo_share(daily, calendar) if info.is_rate else _count_weeks(daily, calendar)
+    daily = daily_series(settings, metric, by, filters)
+    frame = promo_share(daily, calendar) if info.is_rate else count_weeks(daily, calendar)
     n_series = frame["series"].nunique()
     if 0 < n_series < MIN_SERIES:
         raise InvalidInputError(
@@ -452,7 +286,7 @@ def find_anomalies(
         )
     weeks = pd.DatetimeIndex(sorted(frame["week"].unique())) if not frame.empty else pd.DatetimeIndex([])
     full = pd.date_range(weeks.min(), weeks.max(), freq="7D") if len(weeks) else weeks
-    panel = anomaly_core.build_panel(frame, _week_labels(calendar, full))
+    panel = anomaly_core.build_panel(frame, week_labels(calendar, full))
     report = anomaly_core.find_anomalies(
         panel,
         info,
@@ -489,22 +323,22 @@ def find_changepoints(
     alpha: float = 0.05,
 ) -> dict[str, Any]:
     """Change points of one weekly series (the whole shop, or one value of a dimension) with levels and p-values."""
-    info = _metric(metric)
+    info = metric_info(metric)
     if (by is None) != (value is None):
         raise InvalidInputError("give both --by and --value (one series), or neither (the whole shop)")
     filters = filters or Filters()
     if by is not None:
-        _dimension(by)
+        check_dimension(by)
         if by in filters.equalities():
             raise InvalidInputError(f"--by {by} and a {by} filter together; use --value for the series")
         filters = Filters(**{**filters.__dict__, by: value})
-    daily = _daily(settings, metric, None, filters)
+    daily = daily_series(settings, metric, None, filters)
     weekly = daily.groupby("week")[["observed", *(["exposure"] if info.is_rate else [])]].sum()
     if not weekly.empty:
         weekly = weekly.reindex(pd.date_range(weekly.index.min(), weekly.index.max(), freq="7D"), fill_value=0)
-        weekly = _trim(settings, metric, weekly)
+        weekly = trim_immature(settings, metric, weekly)
     calendar = promotion_calendar(settings)
-    labels = _week_labels(calendar, pd.DatetimeIndex(weekly.index))
+    labels = week_labels(calendar, pd.DatetimeIndex(weekly.index))
     weeks = [w.date() for w in weekly.index]
     result = detect_changepoints(
         weeks,
@@ -521,22 +355,3 @@ def find_changepoints(
         "level": "rate per order (by order week)" if info.is_rate else "cases per week (by opening week)",
         "filters": filters.to_dict(),
     } | result.to_dict()
-
-
-def _trim(settings: Settings, metric: str, weekly: pd.DataFrame) -> pd.DataFrame:
-    """Drop weeks whose numbers are not final: immature order cohorts (rates) or part-weeks at the ends (counts)."""
-    engine = db.get_engine(settings)
-    dialect = engine.dialect.name
-    with engine.connect() as conn:
-        if metric == "return_rate":
-            last = conn.execute(select(func.max(_local_day(returns.c.requested_at, dialect, settings)))).scalar()
-            if last is None:
-                return weekly
-            cutoff = pd.Timestamp(last) - pd.Timedelta(days=MATURITY_DAYS)
-            return weekly[weekly.index + pd.Timedelta(days=6) <= cutoff]
-        day = _local_day(cases.c.opened_at, dialect, settings)
-        first, last = conn.execute(select(func.min(day), func.max(day))).one()
-    if first is None:
-        return weekly
-    inside = (weekly.index >= pd.Timestamp(first)) & (weekly.index + pd.Timedelta(days=6) <= pd.Timestamp(last))
-    return weekly[inside]
