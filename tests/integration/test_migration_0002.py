@@ -23,7 +23,7 @@ def _diffs(settings: Settings) -> list[object]:
 
 def test_head_schema_equals_tables_metadata(any_settings: Settings) -> None:
     engine = db.create_db_engine(any_settings.resolved_database_url)
-    assert db.upgrade(engine) == "0005" == db.head_revision()
+    assert db.upgrade(engine) == "0006" == db.head_revision()
     engine.dispose()
     assert _diffs(any_settings) == []
 

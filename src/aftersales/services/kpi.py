@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine
 
 from aftersales.analytics.kpis import DIMENSIONS, KPIS, KpiDef, get_kpi, trend, value_of
 from aftersales.config import Settings
@@ -30,6 +30,7 @@ from aftersales.services.kpi_sql import (
     SOURCES,
     Part,
     Query,
+    Statement,
     Window,
     fused_select,
     percentile_select,
@@ -99,7 +100,7 @@ def _add(acc: Acc, name: str, current: bool, dim: Any, num: Any, den: Any) -> No
 
 
 Rows = Sequence[Sequence[Any]]
-Task = tuple[Select[Any], Callable[[Acc, Rows], None]]
+Task = tuple[Statement, Callable[[Acc, Rows], None]]
 """One statement and how its rows go into the accumulator."""
 
 MAX_THREADS = 4
@@ -158,7 +159,7 @@ def _tasks(kpis: list[KpiDef], q: Query) -> list[Task]:
     return tasks + fused[len(heavy) :]
 
 
-def _fetch(engine: Engine, stmt: Select[Any]) -> Rows:
+def _fetch(engine: Engine, stmt: Statement) -> Rows:
     """All rows of one statement on a connection of its own (PostgreSQL: per-transaction KPI settings)."""
     with engine.connect() as conn:
         for setting in SESSION_SETTINGS.get(engine.dialect.name, ()):

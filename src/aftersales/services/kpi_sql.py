@@ -1,13 +1,14 @@
-"""The SQL behind each KPI, fused: one scan per source table answers every KPI counted from it, both windows at once.
+"""The SQL behind each KPI, fused: one statement per source table answers every KPI counted from it, both windows.
 
 A KPI is a list of `Part`s, each a `(num, den)` pair of SQL aggregates over one `Source` (orders placed, returns
 requested, cases opened, cases resolved, customer messages, surveys answered). `fused_select` turns all parts of one
-source into a single `SELECT is_current, dim, num_1, den_1, num_2, den_2, … GROUP BY dim, is_current` over the
-current and the previous window together, joining only the tables the asked dimension needs. KPIs that are not sums
-over one source have their own statement: percentiles (`percentile_cont` on PostgreSQL, window-function ranks on
-SQLite, which has no percentile aggregate), repurchase and churn (customer-level, both windows in one statement each).
-No row is looped over in Python. `services.kpi` runs the statements side by side; the plans they rely on (covering
-indexes of migrations 0004/0005, statistics) are measured in docs/benchmarks.md.
+source into a single statement `SELECT is_current, dim, num_1, den_1, num_2, den_2, …` over the current and the
+previous window (PostgreSQL: one scan, `GROUP BY dim, is_current`; SQLite: `GROUP BY dim` per window, UNION ALL),
+joining only the tables the asked dimension needs. KPIs that are not sums over one source have their own statement:
+percentiles (`percentile_cont` on PostgreSQL, window-function ranks on SQLite, which has no percentile aggregate),
+repurchase and churn (customer-level, both windows in one statement each). No row is looped over in Python.
+`services.kpi` runs the statements side by side; the plans they rely on (indexes of migrations 0004–0006,
+statistics) are measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    CompoundSelect,
+    Exists,
     Float,
     FromClause,
     Integer,
@@ -32,17 +36,23 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
+    or_,
     select,
     true,
+    union_all,
 )
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from aftersales.analytics.kpis import KPIS, REPURCHASE_DAYS
 from aftersales.storage.tables import analyses, cases, customers, interactions, orders, returns, surveys
 
 Window = tuple[dt.datetime, dt.datetime]
+Statement = Select[Any] | CompoundSelect[Any]
 Sql = Callable[[str], Any]  # dialect → SQL aggregate expression
 
 ESCALATED = ("intent_to_complain", "formal_complaint")
+NEGATIVE = "negative"  # the polarity that `ix_analyses_negative` indexes (storage.tables)
 RECOVERED_FROM = -0.2  # polarity below this at open counts as upset; at or above it at close as recovered
 
 
@@ -101,17 +111,23 @@ class Source:
         return and_(true(), *conds) if self.where is None else and_(self.where, *conds)
 
 
+def _exists() -> Exists:
+    """EXISTS (SELECT 1 …): with `SELECT *` SQLite reads the table row behind the index entry it found."""
+    return exists(literal_column("1"))
+
+
 def _analysed() -> Any:
     """EXISTS an analysis of the message (any model version): the messages are counted once each, without joining
     their analyses in and counting DISTINCT (which made PostgreSQL hash every analysis ever stored and sort)."""
-    return exists().where(analyses.c.interaction_id == interactions.c.interaction_id)
+    return _exists().where(analyses.c.interaction_id == interactions.c.interaction_id)
 
 
 def _negative() -> Any:
-    """1 when any analysis of the message is negative, else 0: one index lookup per message."""
-    negative = case((analyses.c.polarity == "negative", 1), else_=0)
+    """1 when any analysis of the message is negative, else 0: one probe of the partial index of negative analyses
+    (`ix_analyses_negative`, migration 0006), which answers it without reading the analysis row. The polarity is
+    written into the SQL, not bound: a planner can only match a partial index's condition against a literal."""
     same_message = analyses.c.interaction_id == interactions.c.interaction_id
-    return select(func.max(negative)).where(same_message).scalar_subquery()
+    return case((_exists().where(same_message, analyses.c.polarity == literal_column(f"'{NEGATIVE}'")), 1), else_=0)
 
 
 _CUSTOMER_OF_ORDER = Join(customers, orders.c.customer_id == customers.c.customer_id)
@@ -278,26 +294,48 @@ def _both_windows(time: Any, q: Query) -> ColumnElement[bool]:
     return and_(time >= q.previous[0], time < q.current[1])
 
 
+def _within(time: Any, window: Window) -> ColumnElement[bool]:
+    return and_(time >= window[0], time < window[1])
+
+
 def _dim(dims: dict[str, Any], by: str | None) -> Any:
     return dims[by] if by else null()
 
 
-def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]) -> Select[Any]:
-    """SELECT is_current, dim, num_1, den_1, … over both windows, grouped by dimension value and window.
+def _group_key(source: Source, dim: Any, dialect: str) -> Any:
+    """The dimension as SQLite groups by it: as is where a `(dimension, time)` index reads the window in dimension
+    order (a skip-scan, no sort); elsewhere `+dim`, which no index orders, so that the planner reads the window by
+    its time index and sorts, instead of walking a whole table in dimension order to save that sort (its choice for
+    cases resolved by region under approximate statistics: 12x slower)."""
+    leads = {tuple(index.columns)[:2] for index in getattr(source.base, "indexes", ())}  # columns hash by identity
+    if dialect != "sqlite" or not isinstance(dim, Column) or (dim, source.time) in leads:
+        return dim
+    return UnaryExpression(dim, operator=custom_op("+"), type_=dim.type)
 
-    The dimension leads the grouping so that a (dimension, time) index can deliver the rows in group order: SQLite
-    then counts a month's orders by region from `orders (region, ordered_at)` with a skip-scan, reading no row.
+
+def fused_select(source: Source, q: Query, aggregates: Sequence[tuple[Any, Any]]) -> Statement:
+    """SELECT is_current, dim, num_1, den_1, … per window and dimension value, both windows in one statement.
+
+    PostgreSQL: one scan of both windows, hash-aggregated by (dimension, window), so a joined dimension's table is
+    hashed once. SQLite, which sorts to group: `GROUP BY dim` per window (UNION ALL of disjoint windows: each row is
+    still read once), narrower sort keys, and no sort at all where an index delivers the rows in dimension order,
+    e.g. a month's orders by region from `orders (region, ordered_at)`, a skip-scan reading no row (`_group_key`).
     """
-    period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
-    cols: list[Any] = [period.label("cur"), dim.label("dim")]
-    for i, (num, den) in enumerate(aggregates):
-        cols += [num.label(f"n{i}"), den.label(f"d{i}")]
-    stmt = (
-        select(*cols)
-        .select_from(source.from_clause(*q.dims))
-        .where(source.where_clause(q, _both_windows(source.time, q)))
-    )
-    return stmt.group_by(dim, period) if q.by else stmt.group_by(period)
+    dim, src = _group_key(source, _dim(source.dims, q.by), q.dialect), source.from_clause(*q.dims)
+    aggs = [agg.label(f"{kind}{i}") for i, pair in enumerate(aggregates) for kind, agg in zip("nd", pair, strict=True)]
+    if q.dialect != "sqlite":
+        period = _is_current(source.time, q)
+        stmt = select(period.label("cur"), dim.label("dim"), *aggs).select_from(src)
+        stmt = stmt.where(source.where_clause(q, _both_windows(source.time, q)))
+        return stmt.group_by(dim, period) if q.by else stmt.group_by(period)
+
+    def one(window: Window, current: int) -> Select[Any]:
+        cur = literal_column(str(current), Integer).label("cur")
+        stmt = select(cur, dim.label("dim"), *aggs).select_from(src)
+        stmt = stmt.where(source.where_clause(q, _within(source.time, window)))
+        return stmt.group_by(dim) if q.by else stmt
+
+    return union_all(one(q.current, 1), one(q.previous, 0))
 
 
 # Percentiles: KPI name → (source, duration in the KPI's unit).
@@ -309,45 +347,45 @@ PERCENTILES: dict[str, tuple[str, Sql]] = {
 }
 
 
-def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[float]) -> Select[Any]:
+def percentile_select(source: Source, q: Query, value: Any, fractions: Sequence[float]) -> Statement:
     """SELECT is_current, dim, p_1, …, n: percentile_cont of `value` per window and dimension value.
 
     On SQLite each rank h = (n - 1) × fraction is split into lo = ⌊h⌋ and f = h - lo, and the value is
     x[lo] × (1 - f) + x[lo + 1] × f: exactly percentile_cont's (and pandas' default) linear interpolation.
     """
-    period, dim = _is_current(source.time, q), _dim(source.dims, q.by)
-    where = source.where_clause(q, _both_windows(source.time, q), value.is_not(None))
-    src = source.from_clause(*q.dims)
+    dim, src = _dim(source.dims, q.by), source.from_clause(*q.dims)
     if q.dialect == "postgresql":
+        period = _is_current(source.time, q)
+        where = source.where_clause(q, _both_windows(source.time, q), value.is_not(None))
         pcts = [func.percentile_cont(f).within_group(value).label(f"p{i}") for i, f in enumerate(fractions)]
         stmt = select(period.label("cur"), dim.label("dim"), *pcts, func.count(value).label("n"))
         stmt = stmt.select_from(src).where(where)
         return stmt.group_by(period, dim) if q.by else stmt.group_by(period)
-    parts = [period, dim] if q.by else [period]
-    # Both window functions share one definition (frame included: row_number ignores it), so SQLite sorts the rows
-    # once instead of once per function.
-    spec: dict[str, Any] = {"partition_by": parts, "order_by": value, "rows": (None, None)}
-    ranked = (
-        select(
-            period.label("cur"),
-            dim.label("dim"),
-            value.label("x"),
-            (func.row_number().over(**spec) - 1).label("rn"),
-            func.count().over(**spec).label("n"),
-        )
-        .select_from(src)
-        .where(where)
-        .subquery()
-    )
-    pcts = []
-    for i, fraction in enumerate(fractions):
-        h = (ranked.c.n - 1) * fraction
-        lo = cast(h, Integer)  # non-negative, so the cast is the floor
-        f = h - lo
-        pick = case((ranked.c.rn == lo, ranked.c.x * (1 - f)), (ranked.c.rn == lo + 1, ranked.c.x * f), else_=0)
-        pcts.append(func.sum(pick).label(f"p{i}"))
-    stmt = select(ranked.c.cur, ranked.c.dim, *pcts, func.count().label("n"))
-    return stmt.group_by(ranked.c.cur, ranked.c.dim)
+
+    def one(window: Window, current: int) -> Select[Any]:
+        # Per window (UNION ALL): two sorts of half the rows, of a subquery's (dim, x), not of the expressions and the
+        # columns they read; one window definition for both functions (row_number ignores the frame): one sort.
+        where = source.where_clause(q, _within(source.time, window), value.is_not(None))
+        values = select(dim.label("dim"), value.label("x")).select_from(src).where(where).subquery()
+        spec: dict[str, Any] = {"order_by": values.c.x, "rows": (None, None)}
+        spec |= {"partition_by": values.c.dim} if q.by else {}
+        rank, n = (func.row_number().over(**spec) - 1).label("rn"), func.count().over(**spec).label("n")
+        ranked = select(values.c.dim, values.c.x, rank, n).subquery()
+        pcts, picked = [], []
+        for i, fraction in enumerate(fractions):
+            h = (ranked.c.n - 1) * fraction
+            lo = cast(h, Integer)  # non-negative, so the cast is the floor
+            f = h - lo
+            pick = case((ranked.c.rn == lo, ranked.c.x * (1 - f)), (ranked.c.rn == lo + 1, ranked.c.x * f), else_=0)
+            pcts.append(func.sum(pick).label(f"p{i}"))
+            picked += [ranked.c.rn == lo, ranked.c.rn == lo + 1]
+        # Only the ranks a percentile picks reach the GROUP BY (not every row, sorted again); each group keeps its
+        # rank lo, and n is the same on all of its rows.
+        cur = literal_column(str(current), Integer).label("cur")
+        stmt = select(cur, ranked.c.dim, *pcts, func.max(ranked.c.n).label("n")).where(or_(*picked))
+        return stmt.group_by(ranked.c.dim)
+
+    return union_all(one(q.current, 1), one(q.previous, 0))
 
 
 _CUSTOMER_DIMS = {"region": customers.c.region, "tier": customers.c.tier}
@@ -380,7 +418,7 @@ def repurchase_select(q: Query) -> Select[Any]:
     )
     later = orders.alias("later")
     gap = days_between(q.dialect, first.c.at, later.c.ordered_at)
-    again = exists().where(later.c.customer_id == first.c.cid, later.c.ordered_at > first.c.at, gap <= REPURCHASE_DAYS)
+    again = _exists().where(later.c.customer_id == first.c.cid, later.c.ordered_at > first.c.at, gap <= REPURCHASE_DAYS)
     horizon = select(func.max(orders.c.ordered_at)).scalar_subquery()
     observed = days_between(q.dialect, first.c.at, horizon) >= REPURCHASE_DAYS
     src = first.join(customers, first.c.cid == customers.c.customer_id) if any(q.dims) else first
@@ -398,32 +436,34 @@ def churn_select(q: Query) -> Select[Any]:
 
     A customer is active at instant X when they ordered in [X - N days, X), i.e. their last order before X is at
     most N days old. Denominator: active at the window's start; numerator: of those, not active at its end. Both
-    windows in one statement: on SQLite, three index probes per customer (last order before each boundary, on
-    `orders (customer_id, ordered_at)`), because sorting the look-back's orders by customer costs it more than
-    the probes; on PostgreSQL, one hash aggregate over the orders of the whole look-back instead.
+    windows in one statement. On SQLite, one index probe per customer on `orders (customer_id, ordered_at)`: the
+    customer's orders of the whole look-back, read from the index, give a bit per boundary (set when one of them
+    lies in the N days before it), because sorting the look-back's orders by customer costs SQLite more than the
+    probes. On PostgreSQL, one hash aggregate over the orders of the whole look-back instead.
     """
     horizon = dt.timedelta(days=q.churn_days)
     marks = _boundaries(q)
+    lo, hi = min(marks) - horizon, max(marks)
     if q.dialect == "sqlite":
         later = orders.alias("o")
-        last = [
-            select(func.max(later.c.ordered_at))
-            .where(later.c.customer_id == customers.c.customer_id, later.c.ordered_at < mark)
-            .scalar_subquery()
-            .label(f"l{i}")
+        bits = [
+            func.max(case((and_(later.c.ordered_at >= mark - horizon, later.c.ordered_at < mark), 1 << i), else_=0))
             for i, mark in enumerate(marks)
         ]
+        state = (
+            select(sum(bits[1:], bits[0]))
+            .where(later.c.customer_id == customers.c.customer_id, later.c.ordered_at >= lo, later.c.ordered_at < hi)
+            .scalar_subquery()
+            .label("active")
+        )
         keys = [customers.c.region.label("region"), customers.c.tier.label("tier")]
-        # MATERIALIZED: each probe runs once per customer, not once per reference to its column.
-        lasts = select(*keys, *last).where(*_customer_filters(q)).cte("last_orders").prefix_with("MATERIALIZED")
-        active = {
-            mark: and_(lasts.c[f"l{i}"].is_not(None), lasts.c[f"l{i}"] >= mark - horizon)
-            for i, mark in enumerate(marks)
-        }
+        # MATERIALIZED: the probe runs once per customer, not once per reference to its column. A customer without
+        # an order in the look-back has NULL bits: active nowhere.
+        lasts = select(*keys, state).where(*_customer_filters(q)).cte("last_orders").prefix_with("MATERIALIZED")
+        active = {mark: lasts.c.active.op("&")(1 << i) != 0 for i, mark in enumerate(marks)}
         src: Any = lasts
         dim = lasts.c[q.by] if q.by else null()
     else:
-        lo, hi = min(marks) - horizon, max(marks)
         recent = [and_(orders.c.ordered_at >= mark - horizon, orders.c.ordered_at < mark) for mark in marks]
         flags = [func.max(case((cond, 1), else_=0)).label(f"a{i}") for i, cond in enumerate(recent)]
         per = (

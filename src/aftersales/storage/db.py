@@ -23,14 +23,20 @@ from aftersales.storage.tables import metadata
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+SQLITE_MMAP_BYTES = 2**31
+"""Memory-mapped reads (SQLite caps this at its compile-time maximum, 2 GB by default): pages are read in place
+instead of copied into each connection's cache, about 5 % off the KPI statements (docs/benchmarks.md)."""
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL for concurrent readers, enforced foreign keys, and sane sync for bulk loads."""
+    """WAL for concurrent readers, enforced foreign keys, sane sync for bulk loads, memory-mapped reads."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA cache_size=-131072")
+    cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()

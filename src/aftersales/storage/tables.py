@@ -369,6 +369,16 @@ Index("ix_orders_region_ordered_at", orders.c.region, orders.c.ordered_at)
 Index("ix_orders_order_customer_region", orders.c.order_id, orders.c.customer_id, orders.c.region)
 Index("ix_customers_customer_region_tier", customers.c.customer_id, customers.c.region, customers.c.tier)
 Index("ix_interactions_case_author", interactions.c.case_id, interactions.c.author)
+# Added in migration 0006: the negative analyses only (partial), so that negative_share tells whether a message has a
+# negative analysis from the index alone (polarity is in it because SQLite otherwise reads the row to check the
+# condition the index implies); the other analyses are not in it and cost no extra write.
+Index(
+    "ix_analyses_negative",
+    analyses.c.interaction_id,
+    analyses.c.polarity,
+    sqlite_where=analyses.c.polarity == "negative",
+    postgresql_where=analyses.c.polarity == "negative",
+)
 
 ENTITY_TABLES: dict[str, Table] = {
     "customers": customers,
