@@ -233,7 +233,7 @@ class Analyzer:
         if not norm.text.strip():  # nothing to read: a calm, empty analysis rather than a guess
             pol_score, emotion_p, stage_idx = 0.0, np.eye(len(cb.EMOTIONS))[cb.EMOTIONS.index("neutral")], 0
             stage_p, reason_p = np.eye(len(cb.STAGES))[0], np.zeros(len(cb.REASONS))
-        polarity = cb.polarity_label(pol_score, p)
+        polarity, pol_score = cb.settle_polarity(pol_score, emotion_p, p)
         emotion_scores = {c: round(float(v), 4) for c, v in zip(cb.EMOTIONS, emotion_p, strict=True)}
         allowed = _emotions_for(polarity)
         emotion = max(allowed, key=lambda c: emotion_scores[c])

@@ -45,6 +45,9 @@ class CombinerParams:
     polarity_rule_weight: float = 0.5
     polarity_emotion_weight: float = 0.5
     polarity_neutral_band: float = 0.15
+    # A combined emotion at least this probable decides whether the text is neutral (the sign stays the polarity
+    # model's) instead of being overruled by the polarity; above 1 the polarity decides alone (the behaviour before).
+    emotion_override: float = 1.01
     intensity_cuts: tuple[float, float] = (0.9, 2.0)
     # Rule-only reading, used in proportion to (1 − trust). Not fitted: the labelled texts are Chinese and hold too
     # few negated complaints; set so one plain rule hit decides (tests/unit/nlp/test_negation.py, test_english.py).
@@ -174,6 +177,29 @@ def polarity_label(score: float, params: CombinerParams) -> str:
     if score < -params.polarity_neutral_band:
         return "negative"
     return "neutral"
+
+
+def settle_polarity(score: float, emotion_p: _F, params: CombinerParams) -> tuple[str, float]:
+    """The polarity label and score, letting a confident emotion decide neutral vs not (`emotion_override`).
+
+    Without the override the emotion is forced into the polarity's group (an angry text is never "positive"), which
+    on generic texts turns most plain "no feeling" posts into complaints or praise. With it, an emotion at least
+    this probable decides whether the text is neutral; the sign (positive vs negative) stays the polarity model's,
+    which reads reviews better than the emotion model does. The score moves just inside the chosen label's range, so
+    label, score and emotion always agree.
+    """
+    label = polarity_label(score, params)
+    top = int(np.argmax(emotion_p))
+    if float(emotion_p[top]) < params.emotion_override:
+        return label, score
+    code = EMOTIONS[top]
+    group = "positive" if code in POSITIVE_EMOTIONS else "negative" if code in NEGATIVE_EMOTIONS else "neutral"
+    if group == label or {group, label} == {"positive", "negative"}:
+        return label, score
+    band = params.polarity_neutral_band
+    edge = min(band + 0.01, 1.0)
+    moved = {"positive": max(score, edge), "negative": min(score, -edge), "neutral": min(max(score, -band), band)}
+    return group, float(moved[group])
 
 
 def intensity_level(rule_intensity: float, top_emotion_p: float, emotion: str, params: CombinerParams) -> int:

@@ -24,9 +24,9 @@ from aftersales.nlp.models.features import HashingFeaturizer
 from aftersales.nlp.models.linear import HashedLinearClassifier
 from aftersales.vocab import Emotion, Reason, Stage
 
-__all__ = ["MODEL_VERSION", "TARGETS", "evaluate_models", "load_splits", "train_all"]
+__all__ = ["MODEL_VERSION", "TARGETS", "emotion_training_frame", "evaluate_models", "load_splits", "train_all"]
 
-MODEL_VERSION = "2026.11"  # year.month the shipped models were trained; bump on every retrain
+MODEL_VERSION = "2026.11.2"  # year.month(.n) the shipped models were trained; bump on every retrain
 SPLIT_SEED = ds.CS_SPLIT_SEED  # the same seed everywhere: a cs_labels test text is in its corpus's test split too
 TEST_SIZE = 0.2
 CS_WEIGHT = 5.0  # in-domain customer-service labels count more than public Weibo posts
@@ -107,14 +107,20 @@ def fit_task(task: str, frame: pd.DataFrame) -> HashedLinearClassifier:
     return model.fit(list(frame["text"]), y, weights, **options)
 
 
+def emotion_training_frame(splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The emotion model's training rows, in order (feedback rows appended): its calibration split is drawn on them."""
+    emo = splits["emotion_train"]
+    if feedback is not None:
+        emo = pd.concat([emo, feedback[["text", "emotion", "source"]]], ignore_index=True)
+    return emo
+
+
 def train_models(
     splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None = None
 ) -> dict[str, HashedLinearClassifier]:
     """Fit the four models (feedback rows, when given, join the customer-service training set at full weight)."""
     cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
-    emo = splits["emotion_train"]
-    if feedback is not None:
-        emo = pd.concat([emo, feedback[["text", "emotion", "source"]]], ignore_index=True)
+    emo = emotion_training_frame(splits, feedback)
     return {
         "polarity": fit_task("polarity", splits["polarity_train"]),
         "emotion": fit_task("emotion", emo),

@@ -168,8 +168,21 @@ def evaluate_file(
         report = ev.classification_report(
             truth, pred, conf if task != "polarity" else None, sorted(set(truth) | set(pred))
         )
+        if task == "polarity" and set(truth) <= {"positive", "negative"}:
+            report["binary"] = _binary_polarity(truth, analyses)
     source = {"dataset": dataset} if dataset else {"file": str(path)}
     return {"task": task, **source, "model_version": analyses[0].model_version, **report}
+
+
+def _binary_polarity(truth: list[str], analyses: list[Any]) -> dict[str, Any]:
+    """Gold without a neutral class (review corpora): decide by the sign of polarity_score (0 counts as positive)."""
+    from aftersales.nlp import evaluate as ev
+
+    pred = ["positive" if a.polarity_score >= 0 else "negative" for a in analyses]
+    report = ev.classification_report(truth, pred, None, ["negative", "positive"])
+    return {k: report[k] for k in ("accuracy", "macro_f1", "per_label", "confusion")} | {
+        "decision": "sign of polarity_score (neutral band ignored: the gold has no neutral class)"
+    }
 
 
 def _as_list(value: Any) -> list[str]:

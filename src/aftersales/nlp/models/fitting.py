@@ -119,6 +119,12 @@ def _folds(n: int, k: int, seed: int) -> npt.NDArray[np.int64]:
     return np.random.default_rng(seed).permutation(n) % k
 
 
+def calibration_mask(n: int, seed: int = 0) -> npt.NDArray[np.bool_]:
+    """Rows a large-data model (≥ `_SMALL` rows) holds out of training for its calibration (the same draw)."""
+    out: npt.NDArray[np.bool_] = _folds(n, 10, seed) == 0 if n >= _SMALL else np.zeros(n, dtype=bool)
+    return out
+
+
 def fit_model(
     model: HashedLinearClassifier,
     texts: Sequence[str],
@@ -145,7 +151,7 @@ def fit_model(
         calib_rows = np.ones(n, dtype=bool)
         w, b = _learn(model, x, target, sw, options)
     else:  # large data: one 90/10 split; the shipped weights are the 90 % model, calibrated on the other 10 %
-        calib_rows = _folds(n, 10, seed) == 0
+        calib_rows = calibration_mask(n, seed)
         w, b = _learn(model, x[~calib_rows], target[~calib_rows], sw[~calib_rows], options)
         held = np.zeros((n, len(model.labels)))
         held[calib_rows] = _scores(model, x[calib_rows], w, b)

@@ -1,0 +1,201 @@
+"""Pick texts from ../shared/data for the next labelling round, and check label files before they are committed.
+
+    python scripts/labelling.py select --out /tmp/labelbatches     # writes batch files WITH text (never commit them)
+    python scripts/labelling.py check data/labels/round2_r1.jsonl --batch /tmp/labelbatches/round2_r1.jsonl
+
+Two kinds of batch (docs/labelling.md, "Round 2"):
+- **random** batches: stratified by product category, 70 % negative — a sample of the natural distribution, so about
+  20 % of them fall into the fixed cs_labels test split by the split's hash, exactly as in round 1;
+- **enriched** batches: texts matching cue words of rare reasons, emotions and stages, chosen **only among texts whose
+  hash puts them in the training split**, so the test set stays a random sample and never sees keyword-picked texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aftersales.nlp import datasets as ds
+from aftersales.vocab import Emotion, Reason, Stage
+
+SKIP_CATEGORIES = {"酒店"}  # the hotels slice is the polarity model's out-of-domain test; never label it
+NEGATIVE_SHARE = 0.7
+RANDOM_SIZE = 300
+AGREEMENT_SIZE = 120
+SEEDS = {"round2": 20261125, "round3": 20261126}
+
+# Cue words for classes the first 2,000 labels hold few of (docs/labelling.md).
+CUES: dict[str, str] = {
+    "wrong_item": r"发错|错发|不是我要的|颜色不对|型号不对|发成|寄错",
+    "missing_parts": r"少了|漏发|少发|缺少|没有赠品|没给发票|少一|缺页",
+    "size_fit": r"尺码|偏大|偏小|码数|不合身|不合脚|太紧|太松",
+    "damaged_in_transit": r"压坏|破损|碎了|漏了|洒了|撒了|包装破|摔坏",
+    "counterfeit": r"假货|假的|不是正品|盗版|山寨|仿品",
+    "hard_to_use": r"不会用|说明书|难用|操作复杂|装不上|不好安装|安装不了",
+    "changed_mind": r"不想要|拍错|买错|不需要了|退掉",
+    "not_as_described": r"色差|描述不符|与描述|图片不|不一样|虚假宣传",
+    "service_attitude": r"客服.{0,6}(?:态度|不理|推|骂)|态度.{0,3}差",
+    "gratitude": r"谢谢|感谢|辛苦了",
+    "anxiety": r"什么时候|怎么还没|着急|急用|担心|到底",
+    "relief": r"终于|总算|放心了|还好",
+    "escalation": r"投诉|12315|消协|工商|曝光|举报|别买|差评",
+    "anger": r"垃圾|骗子|坑爹|气死|恶心",
+}
+
+
+def _sources() -> pd.DataFrame:
+    """online_shopping (hotels excluded) and waimai rows with dataset, row, text, label, category, split fraction."""
+    shop = pd.read_csv(ds.shared_data_dir() / "online_shopping_10_cats" / "online_shopping_10_cats.csv.gz")
+    shop = shop.assign(dataset="online_shopping_10_cats", row=np.arange(len(shop)))
+    shop = shop[~shop["cat"].isin(SKIP_CATEGORIES)]
+    wm = pd.read_csv(ds.shared_data_dir() / "waimai_10k" / "waimai_10k.csv.gz")
+    wm = wm.assign(dataset="waimai_10k", row=np.arange(len(wm)), cat="外卖")
+    frame = pd.concat([shop, wm], ignore_index=True).rename(columns={"review": "text"})
+    frame = frame[frame["text"].notna()].assign(text=lambda f: f["text"].astype(str))
+    frame = frame[frame["text"].str.strip().str.len().between(4, 400)]
+    keys = [ds.key_of(t) for t in frame["text"]]
+    frame = frame.assign(key=keys, frac=ds._fraction(pd.Series(keys), ds.CS_SPLIT_SEED))
+    return frame.drop_duplicates("key").reset_index(drop=True)
+
+
+def _labelled() -> pd.DataFrame:
+    """Every (dataset, row) labelled so far."""
+    recs = [json.loads(line) for p in sorted(ds.labels_dir().glob("*.jsonl")) for line in p.open() if line.strip()]
+    return pd.DataFrame(recs)
+
+
+def _record(row: pd.Series) -> dict[str, object]:
+    return {"dataset": row["dataset"], "row": int(row["row"]), "sha1": ds._sha16(row["text"]), "text": row["text"]}
+
+
+def select(
+    out: Path, round_name: str = "round2", random_batches: int = 4, enriched_batches: int = 2, per_cue: int = 24
+) -> dict[str, int]:
+    """Write the random, enriched and (round 2) agreement batches; returns their sizes."""
+    seed = SEEDS[round_name]
+    rng = np.random.default_rng(seed)
+    frame = _sources()
+    done = _labelled()
+    seen = set(zip(done["dataset"], done["row"], strict=True))
+    pool = frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
+    out.mkdir(parents=True, exist_ok=True)
+    # random: per category, 70 % negative
+    per_cat = random_batches * RANDOM_SIZE // pool["cat"].nunique() + 1
+    picks = []
+    for _, group in pool.groupby("cat"):
+        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
+            part = group[group["label"] == label]
+            n = min(len(part), round(per_cat * share))
+            picks.append(part.iloc[rng.choice(len(part), n, replace=False)])
+    chosen = pd.concat(picks).sample(frac=1.0, random_state=seed).head(random_batches * RANDOM_SIZE)
+    for b in range(random_batches):
+        _write(out / f"{round_name}_r{b + 1}.jsonl", chosen.iloc[b * RANDOM_SIZE : (b + 1) * RANDOM_SIZE])
+    taken = set(chosen["key"])
+    # enriched: training-split texts only
+    train_pool = pool[(pool["frac"] >= ds.CS_TEST_SIZE) & ~pool["key"].isin(taken)]
+    enriched = []
+    for cue in CUES.values():
+        hits = train_pool[train_pool["text"].str.contains(cue, regex=True) & ~train_pool["key"].isin(taken)]
+        part = hits.iloc[rng.choice(len(hits), min(len(hits), per_cue * enriched_batches), replace=False)]
+        taken |= set(part["key"])
+        enriched.append(part)
+    both = pd.concat(enriched).sample(frac=1.0, random_state=seed)
+    size = -(-len(both) // max(enriched_batches, 1))
+    for b in range(enriched_batches):
+        _write(out / f"{round_name}_e{b + 1}.jsonl", both.iloc[b * size : (b + 1) * size])
+    if round_name == "round2":  # agreement: a blind second label for part of the (round-1) test split
+        _, test = ds.cs_labels_split()
+        sample = test.sample(n=min(AGREEMENT_SIZE, len(test)), random_state=seed)
+        with (out / f"{round_name}_agreement.jsonl").open("w", encoding="utf-8") as fh:
+            for _, row in sample.iterrows():
+                rec = {"dataset": row["dataset"], "row": int(row["row"]), "sha1": row["sha1"], "text": row["text"]}
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{round_name}_*.jsonl"))}
+
+
+def _write(path: Path, rows: pd.DataFrame) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for _, row in rows.iterrows():
+            fh.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
+
+
+def check(labels: Path, batch: Path | None) -> list[str]:
+    """Every problem with a label file: bad JSON, unknown codes, missing fields, rows not in the batch, duplicates."""
+    problems: list[str] = []
+    wanted = None
+    if batch is not None:
+        wanted = {(r["dataset"], r["row"], r["sha1"]) for r in map(json.loads, batch.open(encoding="utf-8"))}
+    seen: set[tuple[str, int]] = set()
+    codes = {"emotion": set(Emotion.codes()), "stage": set(Stage.codes())}
+    for n, line in enumerate(labels.open(encoding="utf-8"), 1):
+        where = f"{labels}:{n}"
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not JSON ({exc})")
+            continue
+        missing = {"dataset", "row", "sha1", "polarity", "emotion", "intensity", "stage", "reasons"} - set(rec)
+        if missing:
+            problems.append(f"{where}: missing {sorted(missing)}")
+            continue
+        if "text" in rec:
+            problems.append(f"{where}: holds the text — commit references only")
+        if rec["polarity"] not in ("positive", "neutral", "negative"):
+            problems.append(f"{where}: polarity {rec['polarity']!r}")
+        for field, allowed in codes.items():
+            if rec[field] not in allowed:
+                problems.append(f"{where}: {field} {rec[field]!r} not one of {sorted(allowed)}")
+        if rec["intensity"] not in (1, 2, 3):
+            problems.append(f"{where}: intensity {rec['intensity']!r}")
+        bad = [r for r in rec["reasons"] if r not in Reason.codes()] if isinstance(rec["reasons"], list) else ["?"]
+        if bad:
+            problems.append(f"{where}: reasons {bad}")
+        ident = (rec["dataset"], rec["row"])
+        if ident in seen:
+            problems.append(f"{where}: row labelled twice")
+        seen.add(ident)
+        if wanted is not None and (rec["dataset"], rec["row"], rec["sha1"]) not in wanted:
+            problems.append(f"{where}: not in the batch (dataset/row/sha1 differ)")
+    if wanted is not None and len(seen) < len(wanted):
+        problems.append(f"{labels}: {len(wanted) - len(seen)} batch row(s) not labelled")
+    if re.search(r"[\u4e00-\u9fff]{8,}", labels.read_text(encoding="utf-8")):
+        problems.append(f"{labels}: looks like it holds Chinese text — commit references only")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: select | check."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sel = sub.add_parser("select", help="write the next round's batches (with text) to --out")
+    sel.add_argument("--out", type=Path, required=True)
+    sel.add_argument("--round", default="round2", choices=sorted(SEEDS))
+    sel.add_argument("--random-batches", type=int, default=4)
+    sel.add_argument("--enriched-batches", type=int, default=2)
+    sel.add_argument("--per-cue", type=int, default=24)
+    chk = sub.add_parser("check", help="validate a label file (optionally against its batch)")
+    chk.add_argument("labels", type=Path)
+    chk.add_argument("--batch", type=Path)
+    args = parser.parse_args(argv)
+    if args.cmd == "select":
+        sizes = select(args.out, args.round, args.random_batches, args.enriched_batches, args.per_cue)
+        print(json.dumps(sizes, indent=1))
+        return 0
+    problems = check(args.labels, args.batch)
+    for p in problems:
+        print(p, file=sys.stderr)
+    print(f"{args.labels}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
