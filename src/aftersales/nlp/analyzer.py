@@ -6,6 +6,7 @@ with a sparse dot product, then combine (nlp.combine) into calibrated labels wit
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,7 +79,7 @@ class Analyzer:
         self.models = models
         self.rules = rules or RuleLayer()
         self.params = params or cb.CombinerParams()
-        self.version = "+".join(f"{t}:{models[t].version}" for t in TASKS)
+        self.version = analyzer_version({t: str(models[t].version) for t in TASKS})
         # Models sharing a featuriser configuration share one hashing pass.
         self._groups: dict[tuple[tuple[str, Any], ...], list[str]] = {}
         self._other: list[str] = []  # tasks served by another Classifier (e.g. the transformers backend)
@@ -274,6 +275,22 @@ class Analyzer:
             model_version=self.version,
             pii=tuple({"kind": str(s.kind), "start": s.start, "end": s.end} for s in masked.spans),
         )
+
+
+VERSION_CHARS = 64  # the width of analyses.model_version
+
+
+def analyzer_version(versions: dict[str, str]) -> str:
+    """One string naming the models behind an Analysis: "models:V" when all share V, else "task:V+…" (≤ 64 chars).
+
+    A longer combination keeps its first characters and a hash of the whole, so different model sets never collide.
+    """
+    unique = set(versions.values())
+    text = f"models:{unique.pop()}" if len(unique) == 1 else "+".join(f"{t}:{v}" for t, v in versions.items())
+    if len(text) <= VERSION_CHARS:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{text[: VERSION_CHARS - 11]}#{digest}"
 
 
 def _emotions_for(polarity: str) -> list[str]:

@@ -38,3 +38,18 @@ def test_confident_emotion_decides_and_score_follows(score: float, code: str, p:
 def test_default_params_never_override() -> None:
     params = CombinerParams()
     assert settle_polarity(0.6, _emotion("anger", 0.99), params) == ("positive", 0.6)
+
+
+def test_analyzer_version_fits_the_column() -> None:
+    from aftersales.nlp.analyzer import VERSION_CHARS, analyzer_version
+
+    same = {t: "2026.11.2" for t in ("polarity", "emotion", "stage", "reasons")}
+    assert analyzer_version(same) == "models:2026.11.2"
+    mixed = {**same, "stage": "kw-1"}
+    short = {**mixed, "polarity": "1", "emotion": "1", "reasons": "1"}
+    assert analyzer_version(short) == "polarity:1+emotion:1+stage:kw-1+reasons:1"
+    assert analyzer_version(mixed).startswith("polarity:2026.11.2+emotion:2026.11.2+stage:kw-1")
+    assert len(analyzer_version(mixed)) == VERSION_CHARS
+    long = {t: f"transformers:{'x' * 40}-{t}" for t in same}
+    a, b = analyzer_version(long), analyzer_version({**long, "stage": "other"})
+    assert len(a) == VERSION_CHARS and a != b
