@@ -29,6 +29,8 @@ CategoryOpt = Annotated[str | None, typer.Option("--category", help="Only this c
 SkuOpt = Annotated[str | None, typer.Option("--sku", help="Only this SKU.")]
 ChannelOpt = Annotated[str | None, typer.Option("--channel", help="Only this channel.")]
 MetricOpt = Annotated[str, typer.Option("--metric", help="return_rate or complaint_volume.")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Only returns/cases with this reason.")]
+FdrOpt = Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini–Hochberg).")]
 
 
 def _filters(
@@ -55,6 +57,13 @@ def _filters(
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
+
+
+def _level(metric: str, value: float | None) -> str:
+    """A series level as shown: a percentage for return rate, cases per week otherwise."""
+    if metric == "return_rate":
+        return _pct(value)
+    return "-" if value is None else f"{value:.1f}"
 
 
 @insights_app.command("pareto")
@@ -151,11 +160,11 @@ def reasons_cmd(
 def anomalies_cmd(
     metric: MetricOpt = "return_rate",
     by: Annotated[str, typer.Option("--by", help="region, category, sku, channel or tier.")] = "region",
-    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini–Hochberg).")] = 0.05,
+    alpha: FdrOpt = 0.05,
     direction: Annotated[str, typer.Option("--direction", help="up, down or both.")] = "up",
     baseline_weeks: Annotated[int, typer.Option("--baseline-weeks", help="Baseline weeks either side.")] = 52,
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Only returns/cases with this reason.")] = None,
+    reason: ReasonOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
     region: RegionOpt = None,
@@ -200,7 +209,7 @@ def changepoints_cmd(
     metric: MetricOpt = "return_rate",
     by: Annotated[str | None, typer.Option("--by", help="Dimension of the series (with --value).")] = None,
     value: Annotated[str | None, typer.Option("--value", help="The series, e.g. --by sku --value HA-101.")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Only returns/cases with this reason.")] = None,
+    reason: ReasonOpt = None,
     penalty: Annotated[float | None, typer.Option("--penalty", help="PELT penalty (default 2·ln(weeks)).")] = None,
     min_size: Annotated[int, typer.Option("--min-size", help="Shortest segment in weeks.")] = 4,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level for the adjusted p-value.")] = 0.05,
@@ -222,8 +231,6 @@ def changepoints_cmd(
     if json_out:
         print_json(result)
         return
-    rate = metric == "return_rate"
-    fmt = _pct if rate else (lambda v: "-" if v is None else f"{v:.1f}")
     table = Table(title=f"变点 change points: {metric} {result['series']} ({result['weeks']} weeks)")
     for col in ("date", "before", "after", "change", "p (adjusted)", "significant", "promotions"):
         table.add_column(col)
@@ -232,8 +239,8 @@ def changepoints_cmd(
         sig = "[bold]yes[/]" if cp["significant"] else "no"
         table.add_row(
             cp["date"],
-            fmt(cp["before"]),
-            fmt(cp["after"]),
+            _level(metric, cp["before"]),
+            _level(metric, cp["after"]),
             change,
             f"{cp['p_adjusted']:.2g}",
             sig,
@@ -252,9 +259,9 @@ def changes_cmd(
     direction: Annotated[str, typer.Option("--direction", help="down, up or both.")] = "both",
     min_events: Annotated[int, typer.Option("--min-events", help="Skip series with fewer events.")] = 10,
     min_size: Annotated[int, typer.Option("--min-size", help="Shortest side of a break in weeks.")] = 4,
-    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini–Hochberg).")] = 0.05,
+    alpha: FdrOpt = 0.05,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 20,
-    reason: Annotated[str | None, typer.Option("--reason", help="Only returns/cases with this reason.")] = None,
+    reason: ReasonOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
     region: RegionOpt = None,
@@ -276,7 +283,6 @@ def changes_cmd(
     if json_out:
         print_json(result)
         return
-    fmt = _pct if metric == "return_rate" else (lambda v: "-" if v is None else f"{v:.1f}")
     table = Table(
         title=f"水平变化 changes: {metric} by {by}{' × reason' if per_reason else ''} "
         f"({result['significant']} significant of {result['tested']} series, FDR {alpha:g})"
@@ -287,7 +293,14 @@ def changes_cmd(
         change = "-" if c["change"] is None else f"{c['change']:+.0%}"
         q = f"[bold]{c['q_value']:.2g}[/]" if c["significant"] else f"{c['q_value']:.2g}"
         table.add_row(
-            c[by], c["reason"] or "", c["date"], fmt(c["before"]), fmt(c["after"]), change, f"{c['p_value']:.2g}", q
+            c[by],
+            c["reason"] or "",
+            c["date"],
+            _level(metric, c["before"]),
+            _level(metric, c["after"]),
+            change,
+            f"{c['p_value']:.2g}",
+            q,
         )
     console.print(table)
     zh = settings.locale.startswith("zh")
