@@ -13,12 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp.analyzer import Analyzer
 from aftersales.nlp.calibrate import score
 from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models import ARTEFACTS
 from aftersales.nlp.train import load_splits
+from aftersales.nlp.types import Analysis
 
 ROUND1 = {"online_shopping_part1.jsonl", "online_shopping_part2.jsonl", "waimai_part1.jsonl"}
 
@@ -35,6 +38,7 @@ def main(model_dir: Path) -> dict[str, Any]:
         signs = ["positive" if a.polarity_score >= 0 else "negative" for a in found]
         out[name] = {
             "binary_accuracy": round(ev.accuracy(gold, signs), 4),
+            "binary_accuracy_ci95": ev.bootstrap_single(gold, signs)["accuracy"],
             "three_way_accuracy": round(ev.accuracy(gold, [a.polarity for a in found]), 4),
         }
     for name in ("smp2020_usual_test", "smp2020_virus_test"):
@@ -44,13 +48,29 @@ def main(model_dir: Path) -> dict[str, Any]:
         pred = [EMOTION_TO_SMP[a.emotion] for a in found]
         out[name] = {
             "collapsed_macro_f1": round(ev.macro_f1(gold, pred, sorted(set(gold))), 4),
+            "collapsed_macro_f1_ci95": ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"],
             "collapsed_accuracy": round(ev.accuracy(gold, pred), 4),
         }
     test = splits["cs_test"]
     round1 = test[test["label_file"].str.split(":").str[0].isin(ROUND1)]
     for name, frame in (("cs_labels_test", test), ("cs_labels_test_round1", round1)):
         found = analyzer.analyze_batch([str(t) for t in frame["text"]])
-        out[name] = {k: round(v, 4) for k, v in score(found, frame).items()} | {"n": len(frame)}
+        out[name] = {k: round(v, 4) for k, v in score(found, frame).items()} | {
+            "n": len(frame),
+            "ci95": _cs_ci(found, frame),
+        }
+    return out
+
+
+def _cs_ci(found: list[Analysis], frame: pd.DataFrame) -> dict[str, list[float]]:
+    """95 % bootstrap intervals of the three customer-service targets, with `calibrate.score`'s label sets."""
+    out = {}
+    for task in ("emotion", "stage"):
+        gold = [str(x) for x in frame[task]]
+        pred = [str(getattr(a, task)) for a in found]
+        out[f"{task}_macro_f1"] = ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"]
+    gold_sets = [[r for r in rs if r != "other"] for rs in frame["reasons"]]
+    out["reasons_micro_f1"] = ev.bootstrap_multilabel(gold_sets, [list(a.reasons) for a in found])["micro_f1"]
     return out
 
 

@@ -61,7 +61,7 @@ def _sources() -> pd.DataFrame:
     frame = frame[frame["text"].notna()].assign(text=lambda f: f["text"].astype(str))
     frame = frame[frame["text"].str.strip().str.len().between(4, 400)]
     keys = [ds.key_of(t) for t in frame["text"]]
-    frame = frame.assign(key=keys, frac=ds._fraction(pd.Series(keys), ds.CS_SPLIT_SEED))
+    frame = frame.assign(key=keys, frac=ds.split_fraction(pd.Series(keys), ds.CS_SPLIT_SEED))
     return frame.drop_duplicates("key").reset_index(drop=True)
 
 
@@ -72,7 +72,7 @@ def _labelled() -> pd.DataFrame:
 
 
 def _record(row: pd.Series) -> dict[str, object]:
-    return {"dataset": row["dataset"], "row": int(row["row"]), "sha1": ds._sha16(row["text"]), "text": row["text"]}
+    return {"dataset": row["dataset"], "row": int(row["row"]), "sha1": ds.text_sha16(row["text"]), "text": row["text"]}
 
 
 def select(

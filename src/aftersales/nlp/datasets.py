@@ -38,6 +38,8 @@ __all__ = [
     "labels_dir",
     "load",
     "shared_data_dir",
+    "split_fraction",
+    "text_sha16",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -207,7 +209,8 @@ _RAW_TEXT: dict[str, Callable[[], pd.Series]] = {
 }
 
 
-def _sha16(text: str) -> str:
+def text_sha16(text: str) -> str:
+    """The label files' text check: first 16 hex digits of sha1 of the stripped text."""
     return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
@@ -228,7 +231,7 @@ def cs_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
             raise LabelJoinError(f"{rec['label_file']}: unknown dataset {rec['dataset']!r}")
         raw = _RAW_TEXT[rec["dataset"]]()
         text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
-        if rec["sha1"] not in (_sha16(text), _sha16(text.replace("\ufeff", ""))):
+        if rec["sha1"] not in (text_sha16(text), text_sha16(text.replace("\ufeff", ""))):
             bad.append(rec["label_file"])
         rec["text"] = text
     if bad:
@@ -255,7 +258,7 @@ def dedup(df: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
     return keyed.drop_duplicates("key").reset_index(drop=True)
 
 
-def _fraction(keys: pd.Series, seed: str) -> np.ndarray:
+def split_fraction(keys: pd.Series, seed: str) -> np.ndarray:
     """A stable pseudo-random number in [0, 1) per key (sha1, never Python's salted hash())."""
     digests = [int.from_bytes(hashlib.sha1(f"{seed}\x00{k}".encode()).digest()[:8], "big") for k in keys]
     return np.asarray(digests, dtype=np.float64) / 2.0**64
@@ -268,7 +271,7 @@ def dedup_split(
     if not 0.0 < test_size < 1.0:
         raise ValueError("test_size must be in (0, 1)")
     unique = dedup(df, text_col)
-    is_test = _fraction(unique["key"], str(seed)) < test_size
+    is_test = split_fraction(unique["key"], str(seed)) < test_size
     return unique[~is_test].reset_index(drop=True), unique[is_test].reset_index(drop=True)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "accuracy",
+    "bootstrap_multilabel",
+    "bootstrap_single",
     "classification_report",
     "confusion_matrix",
     "expected_calibration_error",
@@ -86,8 +89,102 @@ def multilabel_report(
         "micro_f1": micro_f1(y_true, y_pred),
         "macro_f1": float(np.mean(supported)) if supported else 0.0,
         "exact_match": accuracy([",".join(sorted(t)) for t in y_true], [",".join(sorted(p)) for p in y_pred]),
+        "ci95": bootstrap_multilabel(y_true, y_pred),
         "per_label": table,
     }
+
+
+BOOTSTRAP_ROUNDS = 1000
+_CHUNK = 100  # resamples per numpy step: bounded memory on large test sets
+
+
+def _resamples(n: int, rounds: int, seed: int) -> Iterator[npt.NDArray[np.int64]]:
+    """Index arrays of bootstrap resamples (rows drawn with replacement), `_CHUNK` at a time."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, rounds, _CHUNK):
+        yield rng.integers(0, n, size=(min(_CHUNK, rounds - start), n))
+
+
+def _interval(values: list[float], level: float) -> list[float]:
+    tail = (1.0 - level) / 2.0
+    return [round(float(np.quantile(values, tail)), 4), round(float(np.quantile(values, 1.0 - tail)), 4)]
+
+
+def _f1(tp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64], fn: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    denominator = 2 * tp + fp + fn
+    return np.divide(2 * tp, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+
+
+def bootstrap_single(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    labels: Sequence[str] | None = None,
+    rounds: int = BOOTSTRAP_ROUNDS,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Percentile-bootstrap intervals of accuracy and macro-F1 (over `labels` drawn as truth or prediction).
+
+    A class with three test items moves macro-F1 by a whole 1/k when one of them flips: the interval says how much
+    of a difference between two numbers is the test set's size rather than the model.
+    """
+    _check(y_true, y_pred)
+    if not y_true:
+        return {}
+    names = list(labels) if labels is not None else sorted(set(y_true) | set(y_pred))
+    index = {name: i for i, name in enumerate(names)}
+    k = len(names)
+    truth = np.array([index.get(t, k) for t in y_true])
+    pred = np.array([index.get(p, k) for p in y_pred])
+    acc: list[float] = []
+    macro: list[float] = []
+    for rows in _resamples(len(truth), rounds, seed):
+        t, p = truth[rows], pred[rows]
+        hit = t == p
+        acc.extend(hit.mean(axis=1).tolist())
+        offsets = np.arange(len(rows))[:, None] * (k + 1)
+        tp = np.bincount((offsets + np.where(hit, t, k)).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
+        n_true = np.bincount((offsets + t).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
+        n_pred = np.bincount((offsets + p).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
+        tp_, fn, fp = tp[:, :k].astype(float), (n_true - tp)[:, :k].astype(float), (n_pred - tp)[:, :k].astype(float)
+        seen = (tp_ + fp + fn) > 0  # a rare class drawn neither as truth nor as prediction is not scored 0
+        counts = seen.sum(axis=1)
+        f1 = (_f1(tp_, fp, fn) * seen).sum(axis=1)
+        macro.extend(np.divide(f1, counts, out=np.zeros(len(rows)), where=counts > 0).tolist())
+    return {"accuracy": _interval(acc, level), "macro_f1": _interval(macro, level)}
+
+
+def bootstrap_multilabel(
+    y_true: Sequence[Sequence[str]],
+    y_pred: Sequence[Sequence[str]],
+    rounds: int = BOOTSTRAP_ROUNDS,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Percentile-bootstrap intervals of micro-F1 and macro-F1 (over labels with support) of a multi-label task."""
+    _check(y_true, y_pred)
+    if not y_true:
+        return {}
+    names = sorted({x for ys in (*y_true, *y_pred) for x in ys})
+    index = {name: i for i, name in enumerate(names)}
+    gold = np.zeros((len(y_true), len(names)), dtype=bool)
+    found = np.zeros_like(gold)
+    for row, (t, p) in enumerate(zip(y_true, y_pred, strict=True)):
+        gold[row, [index[x] for x in set(t)]] = True
+        found[row, [index[x] for x in set(p)]] = True
+    tp_row, fp_row, fn_row = (gold & found).astype(float), (~gold & found).astype(float), (gold & ~found).astype(float)
+    micro: list[float] = []
+    macro: list[float] = []
+    for rows in _resamples(len(gold), rounds, seed):
+        tp, fp, fn = tp_row[rows].sum(axis=1), fp_row[rows].sum(axis=1), fn_row[rows].sum(axis=1)
+        micro.extend(_f1(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)).tolist())
+        per = _f1(tp, fp, fn)
+        supported = (tp + fn) > 0
+        counts = supported.sum(axis=1)
+        macro.extend(
+            np.divide((per * supported).sum(axis=1), counts, out=np.zeros(len(rows)), where=counts > 0).tolist()
+        )
+    return {"micro_f1": _interval(micro, level), "macro_f1": _interval(macro, level)}
 
 
 def confusion_matrix(
@@ -131,6 +228,7 @@ def classification_report(
         "n": len(y_true),
         "accuracy": accuracy(y_true, y_pred),
         "macro_f1": macro_f1(y_true, y_pred, labels),
+        "ci95": bootstrap_single(y_true, y_pred, labels),
         "per_label": per_label(y_true, y_pred, labels),
         "confusion": confusion_matrix(y_true, y_pred, labels),
     }

@@ -80,7 +80,7 @@ def _weekly(settings: Settings, metric: str, daily: pd.DataFrame) -> dict[str, W
     else:
         weekly = si.count_weeks(daily, si.promotion_calendar(settings)).set_index(["series", "week"])
     weeks = pd.date_range(daily["week"].min(), daily["week"].max(), freq="7D")
-    kept = si.trim_immature(settings, metric, pd.DataFrame(index=weeks).assign(observed=0, exposure=0)).index
+    kept = weeks[si.final_weeks(settings, metric, weeks)]
     out: dict[str, WeeklySeries] = {}
     for value, frame in weekly.groupby(level="series"):
         grid = frame.droplevel("series").reindex(kept, fill_value=0)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Date, and_, cast, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -223,18 +224,22 @@ def count_weeks(frame: pd.DataFrame, calendar: PromotionCalendar) -> pd.DataFram
 
 def trim_immature(settings: Settings, metric: str, weekly: pd.DataFrame) -> pd.DataFrame:
     """Drop weeks whose numbers are not final: immature order cohorts (rates) or part-weeks at the ends (counts)."""
+    return weekly[final_weeks(settings, metric, pd.DatetimeIndex(weekly.index))]
+
+
+def final_weeks(settings: Settings, metric: str, weeks: pd.DatetimeIndex) -> np.ndarray:
+    """Which of these week starts hold final numbers (the mask `trim_immature` applies)."""
     engine = db.get_engine(settings)
     dialect = engine.dialect.name
     with engine.connect() as conn:
         if metric == "return_rate":
             last = conn.execute(select(func.max(local_day(returns.c.requested_at, dialect, settings)))).scalar()
             if last is None:
-                return weekly
+                return np.ones(len(weeks), dtype=bool)
             cutoff = pd.Timestamp(last) - pd.Timedelta(days=MATURITY_DAYS)
-            return weekly[weekly.index + pd.Timedelta(days=6) <= cutoff]
+            return np.asarray(weeks + pd.Timedelta(days=6) <= cutoff)
         day = local_day(cases.c.opened_at, dialect, settings)
         first, last = conn.execute(select(func.min(day), func.max(day))).one()
     if first is None:
-        return weekly
-    inside = (weekly.index >= pd.Timestamp(first)) & (weekly.index + pd.Timedelta(days=6) <= pd.Timestamp(last))
-    return weekly[inside]
+        return np.ones(len(weeks), dtype=bool)
+    return np.asarray((weeks >= pd.Timestamp(first)) & (weeks + pd.Timedelta(days=6) <= pd.Timestamp(last)))

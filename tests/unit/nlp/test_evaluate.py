@@ -78,3 +78,43 @@ def test_against_sklearn() -> None:
     mlb = pytest.importorskip("sklearn.preprocessing").MultiLabelBinarizer(classes=labels)
     expected = metrics.f1_score(mlb.fit_transform(y_true), mlb.transform(y_pred), average="micro", zero_division=0)
     assert ev.micro_f1(y_true, y_pred) == pytest.approx(expected)
+
+
+def test_bootstrap_resamples_score_like_the_point_metrics() -> None:
+    """Each resample is scored by the same definitions: replaying the resamples by hand gives the same interval."""
+    rng = np.random.default_rng(3)
+    labels = ["x", "y", "z"]
+    truth = [labels[i] for i in rng.integers(0, 3, 120)]
+    pred = [t if rng.random() < 0.7 else labels[int(rng.integers(0, 3))] for t in truth]
+    got = ev.bootstrap_single(truth, pred, labels, rounds=200, seed=5)
+    acc, macro = [], []
+    for rows in ev._resamples(len(truth), 200, 5):
+        for r in rows:
+            t, p = [truth[i] for i in r], [pred[i] for i in r]
+            acc.append(ev.accuracy(t, p))
+            macro.append(ev.macro_f1(t, p, [lab for lab in labels if lab in t or lab in p]))
+    assert got["accuracy"] == [round(float(np.quantile(acc, q)), 4) for q in (0.025, 0.975)]
+    assert got["macro_f1"] == [round(float(np.quantile(macro, q)), 4) for q in (0.025, 0.975)]
+    assert got["accuracy"][0] < ev.accuracy(truth, pred) < got["accuracy"][1]
+
+
+def test_bootstrap_multilabel_matches_micro_f1_by_hand() -> None:
+    rng = np.random.default_rng(4)
+    labels = ["p", "q", "r"]
+    y_true = [[lab for lab in labels if rng.random() < 0.4] for _ in range(80)]
+    y_pred = [[lab for lab in t if rng.random() < 0.8] + (["r"] if rng.random() < 0.2 else []) for t in y_true]
+    got = ev.bootstrap_multilabel(y_true, y_pred, rounds=100, seed=1)
+    micro = [
+        ev.micro_f1([y_true[i] for i in r], [y_pred[i] for i in r]) for rows in ev._resamples(80, 100, 1) for r in rows
+    ]
+    assert got["micro_f1"] == [round(float(np.quantile(micro, q)), 4) for q in (0.025, 0.975)]
+    assert got["micro_f1"][0] <= ev.micro_f1(y_true, y_pred) <= got["micro_f1"][1]
+
+
+def test_bootstrap_of_perfect_predictions_and_reports_carry_it() -> None:
+    assert ev.bootstrap_single(TRUE, TRUE) == {"accuracy": [1.0, 1.0], "macro_f1": [1.0, 1.0]}
+    assert ev.bootstrap_single([], []) == {}
+    rep = ev.classification_report(TRUE, PRED)
+    lo, hi = rep["ci95"]["macro_f1"]  # type: ignore[index]
+    assert 0.0 <= lo <= ev.macro_f1(TRUE, PRED) <= hi <= 1.0
+    assert "micro_f1" in ev.multilabel_report([["a"], []], [["a"], ["b"]])["ci95"]  # type: ignore[operator]
