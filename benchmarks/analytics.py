@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from machine import snapshot
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -327,6 +328,7 @@ def main() -> None:
         "sqlite": sqlite3.sqlite_version,
         "machine": f"{platform.machine()} ({os.cpu_count()} cpus)",
         "repeat": args.repeat,
+        "machine_state": snapshot("before"),
     }
     frames: dict[str, pd.DataFrame] | None = None
 
@@ -385,6 +387,7 @@ def main() -> None:
                     with admin.connect() as conn:
                         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
                 admin.dispose()
+    result["machine_state"] |= snapshot("after")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
