@@ -7,11 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +30,7 @@ from aftersales.services.users import system_principal
 from aftersales.signals.stage import stage_rank
 from aftersales.storage import db
 from aftersales.storage.tables import case_events, cases, decisions, interactions, notifications
+from tests.receivers import JsonReceiver
 
 SYSTEM = system_principal()
 UTC = dt.UTC
@@ -286,35 +284,9 @@ class Inbox:
         return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
 
 
-class WeComRobot:
+def wecom_robot() -> JsonReceiver:
     """A local HTTP receiver that answers like a 企业微信 group robot."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict[str, Any]] = []
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                robot.posts.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0)))))
-                data = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cgi-bin/webhook/send?key=K"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return JsonReceiver(lambda _request: (200, {"errcode": 0, "errmsg": "ok"}))
 
 
 def with_notifications(base: Settings, *, smtp_port: int, hook_url: str | None) -> Settings:
@@ -337,9 +309,9 @@ def test_notifications_reach_a_real_smtp_server_and_robot(any_settings: Settings
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     smtp_up = True
-    robot = WeComRobot()
+    robot = wecom_robot()
     try:
-        settings = with_notifications(any_settings, smtp_port=port, hook_url=robot.url)
+        settings = with_notifications(any_settings, smtp_port=port, hook_url=robot.url("/cgi-bin/webhook/send?key=K"))
         ingest_customers(settings, {"customer_id": "C1", "name": "张三", "email": "zhang@example.com"})
         texts = ESCALATIONS["zh"]
         first = submit(settings, texts[0], at="2025-06-02 10:00")
@@ -356,7 +328,7 @@ def test_notifications_reach_a_real_smtp_server_and_robot(any_settings: Settings
         assert len(outbox_rows(settings)) == 1
 
         assert notify.deliver(settings) == {"sent": 1, "retried": 0, "dead": 0, "errors": []}
-        (post,) = robot.posts
+        (post,) = [r["json"] for r in robot.requests]
         assert post["msgtype"] == "markdown" and case_id in post["markdown"]["content"]
 
         notify_progress(case_id, "refund_issued", SYSTEM, settings, amount=199)

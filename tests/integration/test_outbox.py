@@ -13,10 +13,8 @@ import json
 import socket
 import threading
 import time
-import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from aftersales.services.outbox import deliver_due, enqueue, requeue_dead, sende
 from aftersales.storage import db
 from aftersales.storage.tables import notifications
 from aftersales.workflow.senders import OutboundMessage, Sender, SmtpSender, WebhookSender
+from tests.receivers import JsonReceiver
 
 NOW = dt.datetime(2025, 3, 3, 2, 0)
 DING_SECRET = "SECding-secret"
@@ -48,52 +47,11 @@ def free_port() -> int:
 # --- a local robot ----------------------------------------------------------------------------------------------
 
 
-class Robot:
+class Robot(JsonReceiver):
     """An HTTP receiver that answers like WeCom/DingTalk/Feishu/Slack robots, keyed by the first path segment."""
 
     def __init__(self, port: int = 0, delay: float = 0.0) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.reply: Callable[[dict[str, Any]], tuple[int, Any]] | None = None  # overrides the robot behaviour
-        self.delay = delay
-        robot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                parts = urllib.parse.urlsplit(self.path)
-                req = {
-                    "path": parts.path,
-                    "query": dict(urllib.parse.parse_qsl(parts.query)),
-                    "headers": dict(self.headers),
-                    "raw": raw,
-                    "json": json.loads(raw),
-                }
-                robot.requests.append(req)
-                if robot.delay:
-                    time.sleep(robot.delay)
-                status, body = (robot.reply or robot.behave)(req)
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self.behave, port, delay)
 
     @staticmethod
     def behave(req: dict[str, Any]) -> tuple[int, Any]:
@@ -301,7 +259,7 @@ def test_failures_leave_the_row_pending_with_a_later_retry(
     # Not due yet: a run at the same time leaves it alone.
     assert deliver_due(engine, {kind: WebhookSender(kind, robot.url(f"/{kind}"))}, now=NOW).retried == 0
     # The robot recovers: the next run after next_attempt_at delivers it.
-    robot.reply = None
+    robot.reply = robot.behave
     later = NOW + dt.timedelta(minutes=1)
     hook = WebhookSender(kind, robot.url(f"/{kind}"), secret=KIND_SECRET[kind])
     assert deliver_due(engine, {kind: hook}, now=later).sent == 1
@@ -343,7 +301,7 @@ def test_after_max_attempts_the_row_is_dead_and_can_be_requeued(engine: Engine, 
     assert (dead.status, dead.attempts, dead.next_attempt_at) == ("dead", 3, None) and "HTTP 500" in dead.last_error
     assert deliver_due(engine, senders, now=now + dt.timedelta(days=1), max_attempts=3).dead == 0  # stays dead
     assert len(robot.requests) == 3
-    robot.reply = None
+    robot.reply = robot.behave
     with engine.begin() as conn:
         assert requeue_dead(conn, [row_id], now=now) == 1
     assert deliver_due(engine, senders, now=now, max_attempts=3).sent == 1
