@@ -35,7 +35,7 @@ def main(model_dir: Path) -> dict[str, Any]:
         frame = splits[name]
         found = analyzer.analyze_batch([str(t) for t in frame["text"]])
         gold = list(frame["polarity"])
-        signs = ["positive" if a.polarity_score >= 0 else "negative" for a in found]
+        signs = ev.binary_polarity(a.polarity_score for a in found)
         out[name] = {
             "binary_accuracy": round(ev.accuracy(gold, signs), 4),
             "binary_accuracy_ci95": ev.bootstrap_single(gold, signs)["accuracy"],

@@ -69,6 +69,9 @@ def test_eval_reports_metrics(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["n"] == 3 and 0.0 <= report["accuracy"] <= 1.0 and "confusion" in report
+    lo, hi = report["ci95"]["accuracy"]
+    assert 0.0 <= lo <= report["accuracy"] <= hi <= 1.0
+    assert set(report["binary"]["ci95"]) == {"accuracy", "macro_f1"}  # gold without neutral: by the score's sign
     reasons = json.loads(runner.invoke(app, ["eval", str(path), "--task", "reason", "--home", str(tmp_path)]).stdout)
     assert "micro_f1" in reasons
     wrong = runner.invoke(app, ["eval", str(path), "--task", "stage", "--home", str(tmp_path)])

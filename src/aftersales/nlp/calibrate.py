@@ -70,8 +70,7 @@ def score_dev(analyzer: Analyzer, dev: Sequence[DevSet], params: CombinerParams)
             pred = [EMOTION_TO_SMP[a.emotion] for a in analyses]
             out["smp_dev_macro_f1"] = ev.macro_f1(gold, pred, sorted(set(gold)))
         else:
-            pred = ["positive" if a.polarity_score >= 0 else "negative" for a in analyses]
-            out["polarity_dev_accuracy"] = ev.accuracy(d.gold, pred)
+            out["polarity_dev_accuracy"] = ev.accuracy(d.gold, ev.binary_polarity(a.polarity_score for a in analyses))
     return out
 
 
@@ -158,10 +157,7 @@ def _override_objective(m: dict[str, float]) -> float:
 
 _STEPS: list[tuple[tuple[str, ...], Callable[[dict[str, float]], float]]] = [
     (("emotion_rule_weight",), lambda m: m["emotion_macro_f1"] + _dev(m, "smp_dev_macro_f1")),
-    (
-        ("emotion_override",),
-        lambda m: _override_objective(m),
-    ),
+    (("emotion_override",), _override_objective),
     (
         ("polarity_rule_weight", "polarity_emotion_weight", "polarity_neutral_band"),
         lambda m: (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 __all__ = [
     "accuracy",
+    "binary_polarity",
     "bootstrap_multilabel",
     "bootstrap_single",
     "classification_report",
@@ -31,6 +32,11 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def _check(y_true: Sequence[object], y_pred: Sequence[object]) -> None:
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true has {len(y_true)} items, y_pred {len(y_pred)}")
+
+
+def binary_polarity(scores: Iterable[float]) -> list[str]:
+    """Labels for gold without a neutral class (review corpora): the sign of polarity_score, 0 counting as positive."""
+    return ["positive" if s >= 0 else "negative" for s in scores]
 
 
 def accuracy(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
@@ -142,16 +148,20 @@ def bootstrap_single(
         t, p = truth[rows], pred[rows]
         hit = t == p
         acc.extend(hit.mean(axis=1).tolist())
-        offsets = np.arange(len(rows))[:, None] * (k + 1)
-        tp = np.bincount((offsets + np.where(hit, t, k)).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
-        n_true = np.bincount((offsets + t).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
-        n_pred = np.bincount((offsets + p).ravel(), minlength=len(rows) * (k + 1)).reshape(-1, k + 1)
+        tp, n_true, n_pred = (_per_row_counts(codes, k + 1) for codes in (np.where(hit, t, k), t, p))
         tp_, fn, fp = tp[:, :k].astype(float), (n_true - tp)[:, :k].astype(float), (n_pred - tp)[:, :k].astype(float)
         seen = (tp_ + fp + fn) > 0  # a rare class drawn neither as truth nor as prediction is not scored 0
         counts = seen.sum(axis=1)
         f1 = (_f1(tp_, fp, fn) * seen).sum(axis=1)
         macro.extend(np.divide(f1, counts, out=np.zeros(len(rows)), where=counts > 0).tolist())
     return {"accuracy": _interval(acc, level), "macro_f1": _interval(macro, level)}
+
+
+def _per_row_counts(codes: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
+    """How often each code 0..width-1 occurs in each row of `codes` (one bincount for all rows)."""
+    offsets = np.arange(len(codes))[:, None] * width
+    counts: npt.NDArray[np.int64] = np.bincount((offsets + codes).ravel(), minlength=len(codes) * width)
+    return counts.reshape(-1, width)
 
 
 def bootstrap_multilabel(

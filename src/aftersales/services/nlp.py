@@ -178,9 +178,9 @@ def _binary_polarity(truth: list[str], analyses: list[Any]) -> dict[str, Any]:
     """Gold without a neutral class (review corpora): decide by the sign of polarity_score (0 counts as positive)."""
     from aftersales.nlp import evaluate as ev
 
-    pred = ["positive" if a.polarity_score >= 0 else "negative" for a in analyses]
+    pred = ev.binary_polarity(a.polarity_score for a in analyses)
     report = ev.classification_report(truth, pred, None, ["negative", "positive"])
-    return {k: report[k] for k in ("accuracy", "macro_f1", "per_label", "confusion")} | {
+    return {k: report[k] for k in ("accuracy", "macro_f1", "ci95", "per_label", "confusion")} | {
         "decision": "sign of polarity_score (neutral band ignored: the gold has no neutral class)"
     }
 
