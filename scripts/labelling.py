@@ -29,7 +29,7 @@ SKIP_CATEGORIES = {"酒店"}  # the hotels slice is the polarity model's out-of-
 NEGATIVE_SHARE = 0.7
 RANDOM_SIZE = 300
 AGREEMENT_SIZE = 120
-SEEDS = {"round2": 20261125, "round3": 20261126}
+SEEDS = {"round2": 20261125, "round3": 20261126, "round4": 20261127}
 
 # Cue words for classes the first 2,000 labels hold few of (docs/labelling.md).
 CUES: dict[str, str] = {
@@ -47,6 +47,23 @@ CUES: dict[str, str] = {
     "relief": r"终于|总算|放心了|还好",
     "escalation": r"投诉|12315|消协|工商|曝光|举报|别买|差评",
     "anger": r"垃圾|骗子|坑爹|气死|恶心",
+    "neutral": r"请问|问一下|咨询|有没有人知道|是不是|能不能",
+    "formal_complaint": r"12315|消协|工商局|已经投诉|投诉了|举报了|打了.{0,4}电话",
+}
+# Round 4 enriches only the classes the cs_labels test still reads worst (docs/labelling.md "Round 4"): the rare
+# customer-service emotions, neutral questions and the reasons with the lowest recall.
+ROUND_CUES: dict[str, tuple[str, ...]] = {
+    "round4": (
+        "gratitude",
+        "anxiety",
+        "relief",
+        "neutral",
+        "formal_complaint",
+        "not_as_described",
+        "size_fit",
+        "wrong_item",
+        "changed_mind",
+    ),
 }
 
 
@@ -101,7 +118,9 @@ def select(
     # enriched: training-split texts only
     train_pool = pool[(pool["frac"] >= ds.CS_TEST_SIZE) & ~pool["key"].isin(taken)]
     enriched = []
-    for cue in CUES.values():
+    for name, cue in CUES.items():
+        if name not in ROUND_CUES.get(round_name, tuple(CUES)):
+            continue
         hits = train_pool[train_pool["text"].str.contains(cue, regex=True) & ~train_pool["key"].isin(taken)]
         part = hits.iloc[rng.choice(len(hits), min(len(hits), per_cue * enriched_batches), replace=False)]
         taken |= set(part["key"])
