@@ -57,6 +57,38 @@ def test_polarity_sign_and_top_emotion(layer: RuleLayer, text: str, sign: int, e
     assert top(s.emotion) == emotion
 
 
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("东西不错，谢谢快递小哥", "gratitude"),  # thanks to a person outweighs a word of praise
+        ("东西不错，快递师傅辛苦了", "gratitude"),
+        ("发错货了，京东立马换过来了", "relief"),  # a problem that got resolved
+        ("三个全发霉了，还好给我退了", "relief"),
+        ("下单十天了，为什么还没收到？", "anxiety"),  # a waiting question
+        ("刚收到，还没用，但愿是正品", "anxiety"),
+    ],
+)
+def test_rare_customer_service_emotions(layer: RuleLayer, text: str, emotion: str) -> None:
+    assert top(sig(layer, text).emotion) == emotion
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [("客服不错", 1), ("客服不好", -1), ("客服不理人", -1), ("赠品没问题", 1), ("赠品没给", -1), ("发票没开", -1)],
+)
+def test_an_aspect_term_does_not_swallow_the_negation_after_it(layer: RuleLayer, text: str, sign: int) -> None:
+    """A term ending in 不/没 ("客服不", "赠品没") once ate the negator of "不错"/"没问题" and flipped the reading."""
+    s = sig(layer, text)
+    assert math.copysign(1, s.polarity) == sign and s.polarity != 0
+
+
+def test_still_okay_is_not_relief(layer: RuleLayer) -> None:
+    """In a review 还好 mostly means "just okay" (docs/labelling.md, round 4): weak evidence, not a resolved worry."""
+    s = sig(layer, "质量还好，就是有点贵")
+    assert s.emotion["relief"] < 0.5
+    assert top(s.emotion) != "relief"
+
+
 def test_softened_negation_is_milder_than_plain_complaint(layer: RuleLayer) -> None:
     mild, plain = sig(layer, "不是很满意"), sig(layer, "很不满意")
     assert -0.5 < mild.polarity < 0
