@@ -2,7 +2,8 @@
 
 Polarity on the review corpora is scored two ways: binary by the sign of polarity_score (their gold has no neutral
 class) and three-way; SMP2020 emotions collapsed onto SMP's labels (docs/models.md); the customer-service metrics on
-the whole cs_labels test split and on its round-1 part (the 401 texts earlier numbers were measured on).
+the whole cs_labels test split, on the 926 texts labelled before round 4 (what v2026.11.3 was measured on) and on its
+round-1 part (401 texts, the earliest numbers), each with per-label emotion F1.
 Usage: python benchmarks/analyzer_quality.py [MODEL_DIR]   (default: the shipped models; needs ../shared/data)
 """
 
@@ -13,17 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp.analyzer import Analyzer
-from aftersales.nlp.calibrate import score
+from aftersales.nlp.calibrate import score, score_intervals
 from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models import ARTEFACTS
 from aftersales.nlp.train import load_splits
-from aftersales.nlp.types import Analysis
 
 ROUND1 = {"online_shopping_part1.jsonl", "online_shopping_part2.jsonl", "waimai_part1.jsonl"}
+LATER_ROUNDS = ("round4_",)  # label files added after v2026.11.3: its 926 test texts are the rest
 
 
 def main(model_dir: Path) -> dict[str, Any]:
@@ -52,25 +51,24 @@ def main(model_dir: Path) -> dict[str, Any]:
             "collapsed_accuracy": round(ev.accuracy(gold, pred), 4),
         }
     test = splits["cs_test"]
-    round1 = test[test["label_file"].str.split(":").str[0].isin(ROUND1)]
-    for name, frame in (("cs_labels_test", test), ("cs_labels_test_round1", round1)):
+    files = test["label_file"].str.split(":").str[0]
+    subsets = {
+        "cs_labels_test": test,
+        "cs_labels_test_to_round3": test[~files.str.startswith(LATER_ROUNDS)],
+        "cs_labels_test_round1": test[files.isin(ROUND1)],
+    }
+    for name, frame in subsets.items():
         found = analyzer.analyze_batch([str(t) for t in frame["text"]])
         out[name] = {k: round(v, 4) for k, v in score(found, frame).items()} | {
             "n": len(frame),
-            "ci95": _cs_ci(found, frame),
+            "ci95": score_intervals(found, frame),
+            "emotion_f1": {
+                code: round(row["f1"], 3)
+                for code, row in ev.per_label(
+                    [str(x) for x in frame["emotion"]], [a.emotion for a in found], sorted(set(frame["emotion"]))
+                ).items()
+            },
         }
-    return out
-
-
-def _cs_ci(found: list[Analysis], frame: pd.DataFrame) -> dict[str, list[float]]:
-    """95 % bootstrap intervals of the three customer-service targets, with `calibrate.score`'s label sets."""
-    out = {}
-    for task in ("emotion", "stage"):
-        gold = [str(x) for x in frame[task]]
-        pred = [str(getattr(a, task)) for a in found]
-        out[f"{task}_macro_f1"] = ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"]
-    gold_sets = [[r for r in rs if r != "other"] for rs in frame["reasons"]]
-    out["reasons_micro_f1"] = ev.bootstrap_multilabel(gold_sets, [list(a.reasons) for a in found])["micro_f1"]
     return out
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group
+from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
@@ -104,8 +105,14 @@ def train(
     home: HomeOpt = None,
 ) -> None:
     """Reproduce every shipped model from ../shared/data and data/labels (optionally with agents' corrections)."""
+    from rich.logging import RichHandler
+
     from aftersales.services import nlp as svc
 
+    # A full run takes tens of minutes: say on stderr when each phase is done (stdout stays the JSON).
+    progress = logging.getLogger("aftersales.nlp.calibrate")
+    progress.setLevel(logging.INFO)
+    progress.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
     with domain_errors():
         metrics = svc.train(out, with_feedback, settings_for(home))
     print_json({"out": str(out), "targets": metrics.get("targets"), "combined": metrics.get("combined")})

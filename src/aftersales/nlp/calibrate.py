@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +28,8 @@ from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models import fitting, load_shipped
 from aftersales.nlp.types import Analysis
 from aftersales.vocab import Emotion, Stage
+
+log = logging.getLogger(__name__)
 
 FOLDS = 5
 DEV_ROWS = 3000  # per public dev set: enough for a stable macro-F1, cheap enough for every grid point
@@ -107,20 +111,39 @@ def _aligned(proba: np.ndarray, labels: Sequence[str], target: Sequence[str]) ->
     return proba[:, [list(labels).index(t) for t in target]]
 
 
+def _cs_targets(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, tuple[Any, Any, list[str] | None]]:
+    """(gold, predicted, labels) per scored task: the one place that says how each target is measured."""
+    reasons_gold = [[r for r in rs if r != "other"] for rs in gold["reasons"]]  # `other` is never predicted
+    return {
+        "emotion": (list(gold["emotion"]), [a.emotion for a in analyses], sorted(set(gold["emotion"]))),
+        "stage": (list(gold["stage"]), [a.stage for a in analyses], sorted(set(gold["stage"]))),
+        "reasons": (reasons_gold, [list(a.reasons) for a in analyses], None),
+        "polarity": (list(gold["polarity"]), [a.polarity for a in analyses], None),
+        "intensity": ([str(i) for i in gold["intensity"]], [str(a.intensity) for a in analyses], None),
+    }
+
+
 def score(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, float]:
     """The customer-service metrics of the issue: emotion/stage macro-F1, reasons micro-F1, polarity, intensity."""
-    emo_labels = sorted(set(gold["emotion"]))
-    stage_labels = sorted(set(gold["stage"]))
+    t = _cs_targets(analyses, gold)
     return {
-        "emotion_macro_f1": ev.macro_f1(list(gold["emotion"]), [a.emotion for a in analyses], emo_labels),
-        "emotion_accuracy": ev.accuracy(list(gold["emotion"]), [a.emotion for a in analyses]),
-        "stage_macro_f1": ev.macro_f1(list(gold["stage"]), [a.stage for a in analyses], stage_labels),
-        "stage_accuracy": ev.accuracy(list(gold["stage"]), [a.stage for a in analyses]),
-        "reasons_micro_f1": ev.micro_f1(
-            [[r for r in rs if r != "other"] for rs in gold["reasons"]], [list(a.reasons) for a in analyses]
-        ),
-        "polarity_accuracy": ev.accuracy(list(gold["polarity"]), [a.polarity for a in analyses]),
-        "intensity_accuracy": ev.accuracy([str(i) for i in gold["intensity"]], [str(a.intensity) for a in analyses]),
+        "emotion_macro_f1": ev.macro_f1(*t["emotion"]),
+        "emotion_accuracy": ev.accuracy(*t["emotion"][:2]),
+        "stage_macro_f1": ev.macro_f1(*t["stage"]),
+        "stage_accuracy": ev.accuracy(*t["stage"][:2]),
+        "reasons_micro_f1": ev.micro_f1(*t["reasons"][:2]),
+        "polarity_accuracy": ev.accuracy(*t["polarity"][:2]),
+        "intensity_accuracy": ev.accuracy(*t["intensity"][:2]),
+    }
+
+
+def score_intervals(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, list[float]]:
+    """95 % bootstrap intervals of the three customer-service targets, measured exactly as `score` measures them."""
+    t = _cs_targets(analyses, gold)
+    return {
+        "emotion_macro_f1": ev.bootstrap_single(*t["emotion"])["macro_f1"],
+        "stage_macro_f1": ev.bootstrap_single(*t["stage"])["macro_f1"],
+        "reasons_micro_f1": ev.bootstrap_multilabel(*t["reasons"][:2])["micro_f1"],
     }
 
 
@@ -218,7 +241,9 @@ def fit_combiner(
 
 def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Train the models (nlp.train), fit the combiner out-of-fold, score the Analyzer on cs test, write everything."""
+    started = time.perf_counter()
     metrics = tr.train_all(out, feedback_rows)
+    log.info("models trained in %.0f s", time.perf_counter() - started)
     splits = tr.load_splits()
     feedback = None
     if feedback_rows:
@@ -230,7 +255,14 @@ def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None)
         splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
     )
     dev = dev_sets(analyzer, splits, feedback)
-    params, oof_metrics = fit_combiner(analyzer, _oof(analyzer, splits, feedback), gold_train, dev)
+    phase = time.perf_counter()
+    oof = _oof(analyzer, splits, feedback)
+    metrics["timing_s"]["out_of_fold"] = round(time.perf_counter() - phase, 1)
+    log.info("out-of-fold predictions in %.0f s", metrics["timing_s"]["out_of_fold"])
+    phase = time.perf_counter()
+    params, oof_metrics = fit_combiner(analyzer, oof, gold_train, dev)
+    metrics["timing_s"]["combiner"] = round(time.perf_counter() - phase, 1)
+    log.info("combiner fitted in %.0f s", metrics["timing_s"]["combiner"])
     test = splits["cs_test"]
     combined = score(Analyzer(analyzer.models, params=params).analyze_batch([str(t) for t in test["text"]]), test)
     rules_only = score(
@@ -252,5 +284,6 @@ def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None)
             "stage_macro_f1": {"target": 0.65, "measured": round(combined["stage_macro_f1"], 4)},
         },
     }
+    metrics["timing_s"]["total"] = round(time.perf_counter() - started, 1)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     return metrics

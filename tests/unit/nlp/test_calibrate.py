@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from aftersales.nlp.analyzer import Analyzer
-from aftersales.nlp.calibrate import fit_combiner, score
+from aftersales.nlp.calibrate import fit_combiner, score, score_intervals
 from aftersales.nlp.combine import CombinerParams
 
 GOLD = pd.DataFrame(
@@ -40,3 +40,16 @@ def test_params_round_trip(tmp_path: Path) -> None:
     params.save(tmp_path / "combiner.json")
     assert CombinerParams.load(tmp_path / "combiner.json") == params
     assert CombinerParams.load(tmp_path / "missing.json") == CombinerParams()
+
+
+def test_intervals_bracket_the_scores_they_belong_to() -> None:
+    """`score_intervals` measures exactly what `score` does (gold `other` dropped from reasons, same label sets)."""
+    analyzer = Analyzer.default()
+    found = analyzer.analyze_batch(list(GOLD["text"]))
+    point = score(found, GOLD)
+    ci = score_intervals(found, GOLD)
+    assert set(ci) == {"emotion_macro_f1", "stage_macro_f1", "reasons_micro_f1"}
+    for name, (low, high) in ci.items():
+        assert low <= point[name] + 1e-9 and point[name] <= high + 1e-9
+    with_other = GOLD.assign(reasons=[[*rs, "other"] for rs in GOLD["reasons"]])
+    assert score_intervals(found, with_other)["reasons_micro_f1"] == ci["reasons_micro_f1"]

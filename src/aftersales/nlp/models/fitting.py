@@ -8,6 +8,7 @@ label. Calibration (temperature, thresholds) is fitted on out-of-fold scores, ne
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,14 @@ def _learn(
             nb = _logreg(float(nb_c), cw).fit(x @ diags(ratio), y, sample_weight=sw)
             wb, bb = (wb + nb.coef_[0] * ratio) / 2.0, (bb + float(nb.intercept_[0])) / 2.0
         return wb[:, None], np.array([bb])
-    clf = _logreg(c, cw, solver="lbfgs", max_iter=int(opts.get("max_iter", 300))).fit(x, y, sample_weight=sw)
+    clf = _logreg(c, cw, solver="lbfgs", max_iter=int(opts.get("max_iter", 300)))
+    with warnings.catch_warnings():
+        # The iteration cap is part of the recipe (it regularises, and `aftersales train` must reproduce the shipped
+        # weights): stopping at it is expected, not a failure worth a warning per fold.
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x, y, sample_weight=sw)
     coef = np.zeros((len(model.labels), n_features))
     coef[clf.classes_] = clf.coef_
     bias = np.full(len(model.labels), -10.0)
