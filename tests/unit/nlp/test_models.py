@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,3 +164,15 @@ def test_featurizer_is_deterministic_and_positions_are_right() -> None:
         4602,
         26773,
     ]
+
+
+def test_a_capped_multiclass_fit_does_not_warn() -> None:
+    """The iteration cap is part of the training recipe: stopping at it must not print a warning per fold."""
+    model = HashedLinearClassifier(
+        "emotion", ["anger", "satisfaction", "neutral"], featurizer=HashingFeaturizer(bits=12)
+    )
+    y = ["satisfaction"] * 6 + ["anger"] * 3 + ["neutral"] * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(POS + NEG, y, C=10.0, folds=3, max_iter=1)
+    assert model.metadata["n_train"] == 12
