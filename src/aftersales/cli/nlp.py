@@ -112,7 +112,8 @@ def train(
     # A full run takes tens of minutes: say on stderr when each phase is done (stdout stays the JSON).
     progress = logging.getLogger("aftersales.nlp.calibrate")
     progress.setLevel(logging.INFO)
-    progress.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
+    if not progress.handlers:
+        progress.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
     with domain_errors():
         metrics = svc.train(out, with_feedback, settings_for(home))
     print_json({"out": str(out), "targets": metrics.get("targets"), "combined": metrics.get("combined")})
