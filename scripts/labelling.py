@@ -2,6 +2,7 @@
 
     python scripts/labelling.py select --out /tmp/labelbatches     # writes batch files WITH text (never commit them)
     python scripts/labelling.py check data/labels/round2_r1.jsonl --batch /tmp/labelbatches/round2_r1.jsonl
+    python scripts/labelling.py agreement data/labels/agreement/round4_agreement.jsonl   # blind second labels vs first
 
 Two kinds of batch (docs/labelling.md, "Round 2"):
 - **random** batches: stratified by product category, 70 % negative — a sample of the natural distribution, so about
@@ -191,6 +192,29 @@ def check(labels: Path, batch: Path | None) -> list[str]:
     return problems
 
 
+def agreement(second: Path) -> dict[str, float]:
+    """How a blind second annotation agrees with the first labels of the same rows (data/labels/*.jsonl)."""
+    from aftersales.nlp import evaluate as ev
+
+    first = {(r["dataset"], r["row"]): r for r in _labelled().to_dict("records")}
+    pairs = [(first[(r["dataset"], r["row"])], r) for r in map(json.loads, second.open(encoding="utf-8"))]
+    if not pairs:
+        raise SystemExit(f"{second}: no labels")
+    out: dict[str, float] = {"n": len(pairs)}
+    for task in ("emotion", "stage", "polarity", "intensity"):
+        a, b = [str(x[task]) for x, _ in pairs], [str(y[task]) for _, y in pairs]
+        out[f"{task}_accuracy"] = round(ev.accuracy(a, b), 3)
+        out[f"{task}_macro_f1"] = round(ev.macro_f1(a, b, sorted(set(a))), 3)
+    for name, keep in (
+        ("reasons_micro_f1", lambda c: True),
+        ("reasons_micro_f1_without_other", lambda c: c != "other"),
+    ):
+        a_sets = [[c for c in x["reasons"] if keep(c)] for x, _ in pairs]
+        b_sets = [[c for c in y["reasons"] if keep(c)] for _, y in pairs]
+        out[name] = round(ev.micro_f1(a_sets, b_sets), 3)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: select | check."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,7 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chk = sub.add_parser("check", help="validate a label file (optionally against its batch)")
     chk.add_argument("labels", type=Path)
     chk.add_argument("--batch", type=Path)
+    agr = sub.add_parser("agreement", help="agreement of a blind second label file with the first labels")
+    agr.add_argument("labels", type=Path)
     args = parser.parse_args(argv)
+    if args.cmd == "agreement":
+        print(json.dumps(agreement(args.labels), indent=1))
+        return 0
     if args.cmd == "select":
         sizes = select(args.out, args.round, args.random_batches, args.enriched_batches, args.per_cue)
         print(json.dumps(sizes, indent=1))
