@@ -16,7 +16,7 @@ from typing import Any
 
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp.analyzer import Analyzer
-from aftersales.nlp.calibrate import score, score_intervals
+from aftersales.nlp.calibrate import cs_targets, score, score_intervals
 from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models import ARTEFACTS
 from aftersales.nlp.train import load_splits
@@ -63,10 +63,7 @@ def main(model_dir: Path) -> dict[str, Any]:
             "n": len(frame),
             "ci95": score_intervals(found, frame),
             "emotion_f1": {
-                code: round(row["f1"], 3)
-                for code, row in ev.per_label(
-                    [str(x) for x in frame["emotion"]], [a.emotion for a in found], sorted(set(frame["emotion"]))
-                ).items()
+                code: round(row["f1"], 3) for code, row in ev.per_label(*cs_targets(found, frame)["emotion"]).items()
             },
         }
     return out

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from aftersales.nlp import datasets as ds
+from aftersales.nlp import evaluate as ev
 from aftersales.vocab import Emotion, Reason, Stage
 
 SKIP_CATEGORIES = {"酒店"}  # the hotels slice is the polarity model's out-of-domain test; never label it
@@ -119,9 +120,9 @@ def select(
     # enriched: training-split texts only
     train_pool = pool[(pool["frac"] >= ds.CS_TEST_SIZE) & ~pool["key"].isin(taken)]
     enriched = []
-    for name, cue in CUES.items():
-        if name not in ROUND_CUES.get(round_name, tuple(CUES)):
-            continue
+    wanted = ROUND_CUES.get(round_name, tuple(CUES))
+    cues = {name: cue for name, cue in CUES.items() if name in wanted}  # CUES order: the draws follow it
+    for cue in cues.values():
         hits = train_pool[train_pool["text"].str.contains(cue, regex=True) & ~train_pool["key"].isin(taken)]
         part = hits.iloc[rng.choice(len(hits), min(len(hits), per_cue * enriched_batches), replace=False)]
         taken |= set(part["key"])
@@ -194,8 +195,6 @@ def check(labels: Path, batch: Path | None) -> list[str]:
 
 def agreement(second: Path) -> dict[str, float]:
     """How a blind second annotation agrees with the first labels of the same rows (data/labels/*.jsonl)."""
-    from aftersales.nlp import evaluate as ev
-
     first = {(r["dataset"], r["row"]): r for r in _labelled().to_dict("records")}
     pairs = [(first[(r["dataset"], r["row"])], r) for r in map(json.loads, second.open(encoding="utf-8"))]
     if not pairs:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -111,39 +111,49 @@ def _aligned(proba: np.ndarray, labels: Sequence[str], target: Sequence[str]) ->
     return proba[:, [list(labels).index(t) for t in target]]
 
 
-def _cs_targets(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, tuple[Any, Any, list[str] | None]]:
-    """(gold, predicted, labels) per scored task: the one place that says how each target is measured."""
-    reasons_gold = [[r for r in rs if r != "other"] for rs in gold["reasons"]]  # `other` is never predicted
+class Target(NamedTuple):
+    """One scored task: gold, predicted, and the labels a macro average runs over (None: not macro-averaged)."""
+
+    gold: list[Any]
+    pred: list[Any]
+    labels: list[str] | None = None
+
+
+def cs_targets(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, Target]:
+    """Gold and predictions per customer-service task: the one place that says how each target is measured."""
     return {
-        "emotion": (list(gold["emotion"]), [a.emotion for a in analyses], sorted(set(gold["emotion"]))),
-        "stage": (list(gold["stage"]), [a.stage for a in analyses], sorted(set(gold["stage"]))),
-        "reasons": (reasons_gold, [list(a.reasons) for a in analyses], None),
-        "polarity": (list(gold["polarity"]), [a.polarity for a in analyses], None),
-        "intensity": ([str(i) for i in gold["intensity"]], [str(a.intensity) for a in analyses], None),
+        "emotion": Target(list(gold["emotion"]), [a.emotion for a in analyses], sorted(set(gold["emotion"]))),
+        "stage": Target(list(gold["stage"]), [a.stage for a in analyses], sorted(set(gold["stage"]))),
+        # `other` ("a problem that fits none") is never predicted, so it is not scored either
+        "reasons": Target(
+            [[r for r in rs if r != "other"] for rs in gold["reasons"]], [list(a.reasons) for a in analyses]
+        ),
+        "polarity": Target(list(gold["polarity"]), [a.polarity for a in analyses]),
+        "intensity": Target([str(i) for i in gold["intensity"]], [str(a.intensity) for a in analyses]),
     }
 
 
 def score(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, float]:
     """The customer-service metrics of the issue: emotion/stage macro-F1, reasons micro-F1, polarity, intensity."""
-    t = _cs_targets(analyses, gold)
+    t = cs_targets(analyses, gold)
     return {
         "emotion_macro_f1": ev.macro_f1(*t["emotion"]),
-        "emotion_accuracy": ev.accuracy(*t["emotion"][:2]),
+        "emotion_accuracy": ev.accuracy(t["emotion"].gold, t["emotion"].pred),
         "stage_macro_f1": ev.macro_f1(*t["stage"]),
-        "stage_accuracy": ev.accuracy(*t["stage"][:2]),
-        "reasons_micro_f1": ev.micro_f1(*t["reasons"][:2]),
-        "polarity_accuracy": ev.accuracy(*t["polarity"][:2]),
-        "intensity_accuracy": ev.accuracy(*t["intensity"][:2]),
+        "stage_accuracy": ev.accuracy(t["stage"].gold, t["stage"].pred),
+        "reasons_micro_f1": ev.micro_f1(t["reasons"].gold, t["reasons"].pred),
+        "polarity_accuracy": ev.accuracy(t["polarity"].gold, t["polarity"].pred),
+        "intensity_accuracy": ev.accuracy(t["intensity"].gold, t["intensity"].pred),
     }
 
 
 def score_intervals(analyses: Sequence[Analysis], gold: pd.DataFrame) -> dict[str, list[float]]:
     """95 % bootstrap intervals of the three customer-service targets, measured exactly as `score` measures them."""
-    t = _cs_targets(analyses, gold)
+    t = cs_targets(analyses, gold)
     return {
         "emotion_macro_f1": ev.bootstrap_single(*t["emotion"])["macro_f1"],
         "stage_macro_f1": ev.bootstrap_single(*t["stage"])["macro_f1"],
-        "reasons_micro_f1": ev.bootstrap_multilabel(*t["reasons"][:2])["micro_f1"],
+        "reasons_micro_f1": ev.bootstrap_multilabel(t["reasons"].gold, t["reasons"].pred)["micro_f1"],
     }
 
 
