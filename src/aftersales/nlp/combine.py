@@ -60,6 +60,9 @@ class CombinerParams:
     # Per-label offsets (log-odds) that trade a little accuracy on common labels for recall on rare ones (macro-F1).
     emotion_bias: dict[str, float] = field(default_factory=dict)
     stage_bias: dict[str, float] = field(default_factory=dict)
+    # Per-reason offsets (log-odds, on top of `reason_bias`) for reasons micro-F1: labels the models over- or
+    # under-call (e.g. not_as_described read into every "不一样") move their own cut.
+    reason_label_bias: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
@@ -106,11 +109,15 @@ def _column(trust: _F | None, n: int) -> _F:
 
 
 def combine_emotion(p_model: _F, rule: _F, params: CombinerParams, trust: _F | None = None) -> _F:
-    """Emotion probabilities: softmax(t·(log p + w·rule)/T + (1 − t)·w₀·rule + bias) over vocab.Emotion order."""
+    """Emotion probabilities: softmax(t·(log p + w·rule + bias)/T + (1 − t)·w₀·rule) over vocab.Emotion order.
+
+    The per-emotion offsets are fitted against the models' probabilities, so they belong to the stacked reading only:
+    in the rule-only reading an offset with no evidence behind it would pick the emotion ("没有坏" as anxiety).
+    """
     bias = np.array([params.emotion_bias.get(c, 0.0) for c in EMOTIONS])
     t = _column(trust, len(p_model))
     stacked = (_log(p_model) + params.emotion_rule_weight * rule + bias) / params.emotion_temperature
-    return _softmax(t * stacked + (1 - t) * (params.rule_only_emotion_weight * rule + bias))
+    return _softmax(t * stacked + (1 - t) * (params.rule_only_emotion_weight * rule))
 
 
 def combine_stage(
@@ -121,7 +128,7 @@ def combine_stage(
     t = _column(trust, len(p_model))
     stacked = (_log(p_model) + params.stage_rule_weight * rule + bias) / params.stage_temperature
     prior = np.array([params.rule_only_stage_none if c == "none" else 0.0 for c in STAGES])
-    proba = _softmax(t * stacked + (1 - t) * (params.rule_only_stage_weight * rule + prior + bias))
+    proba = _softmax(t * stacked + (1 - t) * (params.rule_only_stage_weight * rule + prior))  # offsets: stacked only
     chosen = proba.argmax(axis=-1).tolist()
     if params.use_stage_floor:
         chosen = [max(int(c), int(f)) for c, f in zip(chosen, floor, strict=True)]
@@ -131,14 +138,15 @@ def combine_stage(
 def combine_reasons(
     p_model: _F, rule: _F, params: CombinerParams, trust: _F | None = None, thresholds: _F | None = None
 ) -> _F:
-    """Per-reason probabilities: sigmoid(logit p + w·rule + bias), blended in log-odds with a rule-only reading.
+    """Per-reason probabilities: sigmoid(logit p + w·rule + bias + label bias), blended with a rule-only reading.
 
     The rule-only log-odds sit at each label's decision threshold when the rule strength equals the cut, so at
     trust 0 a reason is chosen exactly when its rule strength reaches `rule_only_reason_cut`. `rule` may be negative
     (denied problems, "没有坏").
     """
     p = np.clip(p_model, 1e-6, 1 - 1e-6)
-    z = np.log(p / (1 - p)) + params.reason_rule_weight * rule + params.reason_bias
+    label_bias = np.array([params.reason_label_bias.get(c, 0.0) for c in REASONS]) if params.reason_label_bias else 0.0
+    z = np.log(p / (1 - p)) + params.reason_rule_weight * rule + params.reason_bias + label_bias
     if trust is not None:
         t = _column(trust, len(p_model))
         thr = np.clip(np.full(p_model.shape[1], 0.5) if thresholds is None else thresholds, 1e-6, 1 - 1e-6)

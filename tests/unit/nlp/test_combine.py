@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -53,3 +55,39 @@ def test_analyzer_version_fits_the_column() -> None:
     long = {t: f"transformers:{'x' * 40}-{t}" for t in same}
     a, b = analyzer_version(long), analyzer_version({**long, "stage": "other"})
     assert len(a) == VERSION_CHARS and a != b
+
+
+def test_reason_label_bias_moves_only_its_own_reason() -> None:
+    from aftersales.nlp.combine import REASONS, combine_reasons
+
+    p_model = np.full((1, len(REASONS)), 0.5)
+    rule = np.zeros((1, len(REASONS)))
+    plain = combine_reasons(p_model, rule, CombinerParams())
+    params = CombinerParams(reason_label_bias={"not_as_described": -1.0})
+    shifted = combine_reasons(p_model, rule, params)
+    j = REASONS.index("not_as_described")
+    assert shifted[0, j] == pytest.approx(1 / (1 + np.exp(1.0)))
+    others = [i for i in range(len(REASONS)) if i != j]
+    assert np.allclose(shifted[0, others], plain[0, others])
+    # at trust 0 the rule-only reading decides and the fitted offset does not apply
+    alone = combine_reasons(p_model, rule, params, trust=np.zeros(1))
+    assert np.allclose(alone, combine_reasons(p_model, rule, CombinerParams(), trust=np.zeros(1)))
+
+
+def test_params_round_trip_keeps_reason_label_bias(tmp_path: Path) -> None:
+    params = CombinerParams(reason_label_bias={"price": 0.5})
+    params.save(tmp_path / "combiner.json")
+    assert CombinerParams.load(tmp_path / "combiner.json").reason_label_bias == {"price": 0.5}
+
+
+def test_emotion_offsets_do_not_decide_a_rule_only_reading() -> None:
+    """Offsets are fitted against the models' probabilities: with no rule evidence and trust 0 they pick nothing."""
+    from aftersales.nlp.combine import combine_emotion
+
+    params = CombinerParams(emotion_bias={"anxiety": 1.0, "relief": 1.0})
+    p_model = np.full((1, len(EMOTIONS)), 1 / len(EMOTIONS))
+    rule = np.zeros((1, len(EMOTIONS)))
+    alone = combine_emotion(p_model, rule, params, trust=np.zeros(1))
+    assert np.allclose(alone, 1 / len(EMOTIONS))
+    stacked = combine_emotion(p_model, rule, params, trust=np.ones(1))
+    assert stacked[0, EMOTIONS.index("anxiety")] > stacked[0, EMOTIONS.index("neutral")]

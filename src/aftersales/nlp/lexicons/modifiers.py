@@ -137,3 +137,9 @@ SHADOWS: frozenset[str] = frozenset(
         没用过 没舍得用 没用完 少了点 少了些 声音偏小 音量偏小 字体偏小 声音太小 音量太小 字体太小""",
     )
 )
+# "赠品没有问题" is "the gift is fine": the missing-part term 赠品没有 must not take the 没有 of 没有问题 or 没有坏.
+SHADOWS |= frozenset(
+    f"{thing}{rest}"
+    for thing in ("赠品", "发票", "餐具", "筷子", "米饭", "饮料")
+    for rest in ("没有问题", "没有什么问题", "没有坏", "没有破", "没有损坏")
+)
