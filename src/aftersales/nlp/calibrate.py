@@ -207,10 +207,30 @@ _STEPS: list[tuple[tuple[str, ...], Callable[[dict[str, float]], float]]] = [
 ]
 
 
-_BIASES = [-0.5, 0.0, 0.5, 1.0]
-_MIN_GAIN = 0.005  # a per-label offset must earn its keep: tiny classes make small gains noise
-_REASON_BIASES = [-1.0, -0.5, 0.0, 0.5, 1.0]
-_MIN_REASON_GAIN = 0.001  # micro-F1 over ~7,000 gold reasons (training split): 0.001 is ~7 more right calls
+class _Offsets(NamedTuple):
+    """One family of per-label offsets: which knob, over which labels, judged by which metric, how much gain counts."""
+
+    attr: str
+    codes: list[str]
+    metric: str
+    grid: list[float]
+    min_gain: float
+    dev_checked: bool = False  # may not cost the generic texts (SMP dev macro-F1) more than it gains
+
+
+_OFFSETS = (
+    # a macro-F1 offset must earn its keep: tiny classes make small gains noise
+    _Offsets("emotion_bias", Emotion.codes(), "emotion_macro_f1", [-0.5, 0.0, 0.5, 1.0], 0.005, dev_checked=True),
+    _Offsets("stage_bias", Stage.codes(), "stage_macro_f1", [-0.5, 0.0, 0.5, 1.0], 0.005),
+    # micro-F1 over ~7,000 gold reasons (training split): 0.001 is ~7 more right calls; `other` is never chosen
+    _Offsets(
+        "reason_label_bias",
+        [c for c in Reason.codes() if c != "other"],
+        "reasons_micro_f1",
+        [-1.0, -0.5, 0.0, 0.5, 1.0],
+        0.001,
+    ),
+)
 
 
 def fit_combiner(
@@ -234,26 +254,17 @@ def fit_combiner(
             if objective(metrics) > best_value + 1e-9:
                 params, best, best_value = candidate, best | metrics, objective(metrics)
     for _ in range(2):  # per-label offsets, two sweeps (labels interact through the softmax and the F1s)
-        for attr, codes, metric in (
-            ("emotion_bias", Emotion.codes(), "emotion_macro_f1"),
-            ("stage_bias", Stage.codes(), "stage_macro_f1"),
-        ):
-            for code in codes:
-                for value in _BIASES:
-                    change: dict[str, Any] = {attr: {**getattr(params, attr), code: value}}
+        for family in _OFFSETS:
+            for code in family.codes:
+                for value in family.grid:
+                    change: dict[str, Any] = {family.attr: {**getattr(params, family.attr), code: value}}
                     candidate = replace(params, **change)
-                    metrics = evaluate(candidate, attr == "emotion_bias")
-                    gain = metrics[metric] - best[metric]
-                    if attr == "emotion_bias" and dev:  # an offset may not cost the generic texts more than it gains
+                    metrics = evaluate(candidate, family.dev_checked)
+                    gain = metrics[family.metric] - best[family.metric]
+                    if family.dev_checked and dev:
                         gain += metrics.get("smp_dev_macro_f1", 0.0) - best.get("smp_dev_macro_f1", 0.0)
-                    if gain > _MIN_GAIN:
+                    if gain > family.min_gain:
                         params, best = candidate, best | metrics
-        for code in (c for c in Reason.codes() if c != "other"):  # `other` is never chosen (nlp.md)
-            for value in _REASON_BIASES:
-                candidate = replace(params, reason_label_bias={**params.reason_label_bias, code: value})
-                metrics = evaluate(candidate, False)
-                if metrics["reasons_micro_f1"] - best["reasons_micro_f1"] > _MIN_REASON_GAIN:
-                    params, best = candidate, best | metrics
     return params, evaluate(params, True)
 
 
