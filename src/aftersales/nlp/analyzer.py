@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TASKS = ("polarity", "emotion", "stage", "reasons")
+OPTIONAL_TASKS = ("emotion_cs",)  # used when present: the customer-service emotion head (nlp.combine.blend_emotion)
 MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
 _EVIDENCE_LIMIT = 6
 
@@ -79,17 +80,19 @@ class Analyzer:
         self.models = models
         self.rules = rules or RuleLayer()
         self.params = params or cb.CombinerParams()
-        self.version = analyzer_version({t: str(models[t].version) for t in TASKS})
+        self.tasks = [*TASKS, *(t for t in OPTIONAL_TASKS if models.get(t) is not None)]
+        self.version = analyzer_version({t: str(models[t].version) for t in self.tasks})
         # Models sharing a featuriser configuration share one hashing pass.
         self._groups: dict[tuple[tuple[str, Any], ...], list[str]] = {}
         self._other: list[str] = []  # tasks served by another Classifier (e.g. the transformers backend)
-        for task in TASKS:
+        for task in self.tasks:
             if isinstance(models[task], HashedLinearClassifier):
                 key = tuple(sorted(models[task].featurizer.config.items()))
                 self._groups.setdefault(key, []).append(task)
             else:
                 self._other.append(task)
         self._emotion_order = self._order(models["emotion"], cb.EMOTIONS)
+        self._emotion_cs_order = self._order(models["emotion_cs"], cb.EMOTIONS) if "emotion_cs" in self.tasks else []
         self._stage_order = self._order(models["stage"], cb.STAGES)
         self._reason_order = self._order(models["reasons"], cb.REASONS, allow_missing=True)
 
@@ -109,8 +112,15 @@ class Analyzer:
 
     @classmethod
     def from_directory(cls, directory: Path) -> Analyzer:
-        """Models and combiner from a training output folder (`aftersales train --out DIR`)."""
+        """Models and combiner from a training output folder (`aftersales train --out DIR`).
+
+        A task the folder lacks comes from the shipped artefacts; an optional head the folder lacks is left out
+        (models of one training run belong together: the shipped head was fitted beside the shipped models).
+        """
         models: dict[str, Any] = {}
+        for task in OPTIONAL_TASKS:
+            if (directory / f"{task}.npz").exists():
+                models[task] = load_shipped(task, directory)
         for task in TASKS:
             if (directory / task / "config.json").exists():  # a local fine-tuned transformers model for this task
                 from aftersales.nlp.models.transformers_backend import TransformersClassifier
@@ -193,6 +203,9 @@ class Analyzer:
         leans_negative = np.clip(2.0 * (1.0 - p_pos), 0.0, 1.0)  # 1 whenever the model reads a complaint
         trust = cb.model_trust(chinese, np.array([s.negated_share for s in signals]), p, leans_negative)
         emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
+        if self._emotion_cs_order and "emotion_cs" in probs:
+            emo_cs = probs["emotion_cs"][:, self._emotion_cs_order].astype(np.float64)
+            emo_model = cb.blend_emotion(emo_model, emo_cs, p.emotion_cs_weight)
         emo_rule = np.array([[s.emotion.get(c, 0.0) for c in cb.EMOTIONS] for s in signals]).reshape(n, -1)
         emotion_p = cb.combine_emotion(emo_model, emo_rule, p, trust)
         stage_model = probs["stage"][:, self._stage_order].astype(np.float64)

@@ -36,6 +36,9 @@ class CombinerParams:
 
     emotion_rule_weight: float = 1.0
     emotion_temperature: float = 1.0
+    # Weight of the customer-service emotion head against the general emotion model, in log space
+    # (`blend_emotion`); 0 reads the general model alone (and is what an Analyzer without the head uses).
+    emotion_cs_weight: float = 0.0
     stage_rule_weight: float = 1.0
     stage_temperature: float = 1.0
     use_stage_floor: bool = True
@@ -106,6 +109,18 @@ def model_trust(language_trust: _F, negated_share: _F, params: CombinerParams, m
 def _column(trust: _F | None, n: int) -> _F:
     out: _F = np.ones((n, 1)) if trust is None else np.asarray(trust, dtype=np.float64).reshape(n, 1)
     return out
+
+
+def blend_emotion(p_general: _F, p_cs: _F | None, weight: float) -> _F:
+    """The emotion model reading: softmax(a·log p_cs + (1 − a)·log p_general), a geometric mix of the two heads.
+
+    The general model learned from Weibo posts as well as our labels and reads generic text; the customer-service
+    head learned our labels alone, every emotion weighed alike, and tells anxiety, relief and gratitude apart where
+    the general model hardly sees them. Without the head (or at weight 0) this is the general model unchanged.
+    """
+    if p_cs is None or weight <= 0.0:
+        return p_general
+    return _softmax(weight * _log(p_cs) + (1.0 - weight) * _log(p_general))
 
 
 def combine_emotion(p_model: _F, rule: _F, params: CombinerParams, trust: _F | None = None) -> _F:

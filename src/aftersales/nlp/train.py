@@ -26,7 +26,7 @@ from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = ["MODEL_VERSION", "TARGETS", "emotion_training_frame", "evaluate_models", "load_splits", "train_all"]
 
-MODEL_VERSION = "2026.11.5"  # year.month(.n) the shipped models were trained; bump on every retrain
+MODEL_VERSION = "2026.11.6"  # year.month(.n) the shipped models were trained; bump on every retrain
 SPLIT_SEED = ds.CS_SPLIT_SEED  # the same seed everywhere: a cs_labels test text is in its corpus's test split too
 TEST_SIZE = 0.2
 CS_WEIGHT = 5.0  # in-domain customer-service labels count more than public Weibo posts
@@ -45,6 +45,19 @@ HYPER: dict[str, dict[str, Any]] = {
     "emotion": {"bits": 19, "n_max": 3, "C": 4.0, "max_iter": 200, "prune": 1e-3},
     "stage": {"bits": 18, "n_max": 3, "C": 10.0, "class_weight": "balanced", "max_iter": 300, "prune": 1e-3},
     "reasons": {"bits": 18, "n_max": 3, "C": 10.0, "prune": 1e-3},
+    # The customer-service emotion head: the same n-grams, customer-service labels only, every emotion weighed alike
+    # (relief and anxiety are rare there but are what the cs emotion target averages over). The combiner blends it
+    # with the general emotion model by a fitted weight (`CombinerParams.emotion_cs_weight`), which also sets its
+    # scale, so it has no temperature of its own (one fit instead of six: the out-of-fold phase fits it five times).
+    "emotion_cs": {
+        "bits": 19,
+        "n_max": 3,
+        "C": 4.0,
+        "class_weight": "balanced",
+        "max_iter": 300,
+        "prune": 1e-3,
+        "calibrate": False,
+    },
 }
 
 
@@ -90,6 +103,7 @@ def _weights(frame: pd.DataFrame) -> np.ndarray:
 _TASK_LABELS: dict[str, tuple[Sequence[str], bool, str]] = {
     "polarity": (["negative", "positive"], False, "polarity"),
     "emotion": (Emotion.codes(), False, "emotion"),
+    "emotion_cs": (Emotion.codes(), False, "emotion"),
     "stage": (Stage.codes(), False, "stage"),
     "reasons": (Reason.codes(), True, "reasons"),
 }
@@ -118,12 +132,13 @@ def emotion_training_frame(splits: dict[str, pd.DataFrame], feedback: pd.DataFra
 def train_models(
     splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None = None
 ) -> dict[str, HashedLinearClassifier]:
-    """Fit the four models (feedback rows, when given, join the customer-service training set at full weight)."""
+    """Fit the five models (feedback rows, when given, join the customer-service training set at full weight)."""
     cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
     emo = emotion_training_frame(splits, feedback)
     return {
         "polarity": fit_task("polarity", splits["polarity_train"]),
         "emotion": fit_task("emotion", emo),
+        "emotion_cs": fit_task("emotion_cs", cs),
         "stage": fit_task("stage", cs),
         "reasons": fit_task("reasons", cs),
     }
@@ -168,6 +183,7 @@ def evaluate_models(models: dict[str, HashedLinearClassifier], splits: dict[str,
             "clue_emotion2020_test": _single(emo, splits["clue_emotion2020_test"], "emotion"),
             "cs_labels_test": _single(emo, splits["cs_test"], "emotion"),
         },
+        "emotion_cs": {"cs_labels_test": _single(models["emotion_cs"], splits["cs_test"], "emotion")},
         "stage": {"cs_labels_test": _single(models["stage"], splits["cs_test"], "stage")},
         "reasons": {"cs_labels_test": _reasons(models["reasons"], splits["cs_test"])},
     }
@@ -183,7 +199,7 @@ def evaluate_models(models: dict[str, HashedLinearClassifier], splits: dict[str,
 
 
 def train_all(out_dir: str | Path, with_feedback: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Train, evaluate and save polarity/emotion/stage/reasons to ``out_dir`` (+ metrics.json); returns the metrics.
+    """Train, evaluate and save the five models to ``out_dir`` (+ metrics.json); returns the metrics.
 
     ``with_feedback``: agent corrections as dicts with ``text``, ``emotion``, ``stage`` and ``reasons`` (all required),
     appended to the customer-service training data.

@@ -91,3 +91,27 @@ def test_emotion_offsets_do_not_decide_a_rule_only_reading() -> None:
     assert np.allclose(alone, 1 / len(EMOTIONS))
     stacked = combine_emotion(p_model, rule, params, trust=np.ones(1))
     assert stacked[0, EMOTIONS.index("anxiety")] > stacked[0, EMOTIONS.index("neutral")]
+
+
+def test_blend_emotion_is_a_geometric_mix_of_the_two_heads() -> None:
+    """Weight 0 (or no head) is the general model unchanged; 1 is the customer-service head; between, a normalised
+    weighted geometric mean."""
+    from aftersales.nlp.combine import blend_emotion
+
+    general = np.array([[0.7, 0.1, 0.1, 0.05, 0.02, 0.01, 0.01, 0.01]])
+    cs = np.array([[0.1, 0.1, 0.1, 0.1, 0.3, 0.1, 0.1, 0.1]])
+    assert blend_emotion(general, None, 0.9) is general
+    assert blend_emotion(general, cs, 0.0) is general
+    assert np.allclose(blend_emotion(general, cs, 1.0), cs)
+    half = blend_emotion(general, cs, 0.5)
+    expected = np.sqrt(general * cs) / np.sqrt(general * cs).sum()
+    assert np.allclose(half, expected) and half.sum() == pytest.approx(1.0)
+
+
+def test_params_without_the_head_weight_load_as_the_general_model_alone(tmp_path: Path) -> None:
+    """combiner.json files written before the emotion_cs head (v2026.11.5 and older) read it as weight 0."""
+    import json
+
+    data = {k: v for k, v in CombinerParams().__dict__.items() if k != "emotion_cs_weight"}
+    (tmp_path / "combiner.json").write_text(json.dumps(data), encoding="utf-8")
+    assert CombinerParams.load(tmp_path / "combiner.json").emotion_cs_weight == 0.0

@@ -176,3 +176,19 @@ def test_a_capped_multiclass_fit_does_not_warn() -> None:
         warnings.simplefilter("error")
         model.fit(POS + NEG, y, C=10.0, folds=3, max_iter=1)
     assert model.metadata["n_train"] == 12
+
+
+def test_an_uncalibrated_fit_keeps_unit_temperature_and_learns_the_same_weights() -> None:
+    """`calibrate=False` (the emotion_cs head, scaled by the combiner) skips the k-fold calibration, not the fit."""
+    labels = ["satisfaction", "dissatisfaction", "anger"]
+    y = ["satisfaction"] * 6 + ["dissatisfaction", "anger", "anger", "dissatisfaction", "dissatisfaction", "anger"]
+
+    def fit(**options: object) -> HashedLinearClassifier:
+        model = HashedLinearClassifier("emotion_cs", labels, featurizer=HashingFeaturizer(bits=12, n_max=3))
+        return model.fit(POS + NEG, y, C=10.0, folds=3, **options)
+
+    plain, calibrated = fit(calibrate=False), fit()
+    assert plain.temperature == 1.0 and calibrated.temperature != 1.0
+    assert plain.metadata == {"n_train": 12, "n_calibration": 0}
+    assert np.array_equal(plain.weights, calibrated.weights) and np.array_equal(plain.bias, calibrated.bias)
+    assert plain.options["calibrate"] is False

@@ -3,7 +3,8 @@
 Binary tasks average a logistic regression with an NB-LR (logistic regression on features scaled by naive-Bayes
 log-count ratios, Wang & Manning 2012); both are linear in the raw features, so the average folds into one weight
 vector. Multi-class tasks use multinomial logistic regression, multi-label tasks one balanced logistic regression per
-label. Calibration (temperature, thresholds) is fitted on out-of-fold scores, never on the rows it scores.
+label. Calibration (temperature, thresholds) is fitted on out-of-fold scores, never on the rows it scores; a model whose
+scale is fitted downstream (``calibrate=False``) skips it.
 """
 
 from __future__ import annotations
@@ -149,7 +150,11 @@ def fit_model(
     x = model.featurizer.to_csr(feats)
     seed = int(options.get("seed", 0))
     n = len(texts)
-    if n < _SMALL:
+    if not options.get("calibrate", True):  # scaled downstream (a fitted blend weight): temperature 1, thresholds 0.5
+        calib_rows = np.zeros(n, dtype=bool)
+        w, b = _learn(model, x, target, sw, options)
+        held = np.zeros((n, len(model.labels)))
+    elif n < _SMALL:
         fold = _folds(n, int(options.get("folds", 5)), seed)
         held = np.zeros((n, len(model.labels)))
         for f in np.unique(fold):
@@ -168,9 +173,9 @@ def fit_model(
         w[np.abs(w) < prune] = 0.0
     model.weights = w.astype(np.float32)
     model.bias = np.asarray(b, dtype=np.float32)
-    if model.multilabel:
+    if calib_rows.any() and model.multilabel:
         model.thresholds = tune_thresholds(1.0 / (1.0 + np.exp(-held[calib_rows])), target[calib_rows])
-    else:
+    elif calib_rows.any():
         model.temperature = fit_temperature(held[calib_rows], target[calib_rows])
     model.options = {k: v for k, v in options.items() if isinstance(v, (int, float, str, bool, type(None)))}
     model.metadata = {"n_train": int(n), "n_calibration": int(calib_rows.sum())}
