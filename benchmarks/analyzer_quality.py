@@ -2,7 +2,8 @@
 
 Polarity on the review corpora is scored two ways: binary by the sign of polarity_score (their gold has no neutral
 class) and three-way; SMP2020 emotions collapsed onto SMP's labels (docs/models.md); the customer-service metrics on
-the whole cs_labels test split, on the 1,149 texts labelled before round 5 (what v2026.11.4 was measured on), on the 926
+the whole cs_labels test split, on the 1,458 texts labelled before round 6 (what v2026.11.5 was measured on), on the
+1,149 labelled before round 5 (v2026.11.4), on the 926
 labelled before round 4 (v2026.11.3) and on its round-1 part (401 texts, the earliest numbers), each with per-label
 emotion F1.
 Usage: python benchmarks/analyzer_quality.py [MODEL_DIR]   (default: the shipped models; needs ../shared/data)
@@ -24,8 +25,9 @@ from aftersales.nlp.train import load_splits
 
 ROUND1 = {"online_shopping_part1.jsonl", "online_shopping_part2.jsonl", "waimai_part1.jsonl"}
 # label files added after a version was measured: the test texts of the other files are what it was measured on
-AFTER_V2026_11_3 = ("round4_", "round5_")  # 926 test texts
-AFTER_V2026_11_4 = ("round5_",)  # 1,149 test texts
+AFTER_V2026_11_3 = ("round4_", "round5_", "round6_")  # 926 test texts
+AFTER_V2026_11_4 = ("round5_", "round6_")  # 1,149 test texts
+AFTER_V2026_11_5 = ("round6_",)  # 1,458 test texts
 
 
 def main(model_dir: Path) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def main(model_dir: Path) -> dict[str, Any]:
     files = test["label_file"].str.split(":").str[0]
     subsets = {
         "cs_labels_test": test,
+        "cs_labels_test_to_round5": test[~files.str.startswith(AFTER_V2026_11_5)],
         "cs_labels_test_to_round4": test[~files.str.startswith(AFTER_V2026_11_4)],
         "cs_labels_test_to_round3": test[~files.str.startswith(AFTER_V2026_11_3)],
         "cs_labels_test_round1": test[files.isin(ROUND1)],
