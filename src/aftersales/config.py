@@ -135,6 +135,13 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Per-KPI target overrides, KPI name → value (docs/kpis.md); unset KPIs keep the registry default.",
     )
+    kpi_processes_from_mb: int = Field(
+        default=256,
+        ge=0,
+        description="SQLite files at least this large (MiB) run the KPI statements side by side in worker processes, "
+        "started once per process (threads do not run SQLite statements in parallel; docs/benchmarks.md); smaller "
+        "ones use threads, which start instantly. 0: always processes.",
+    )
     dashboard_cache_seconds: int = Field(
         default=60,
         ge=0,

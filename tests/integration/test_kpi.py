@@ -417,3 +417,40 @@ def test_configured_targets_reach_rows_cli_and_api_shape(tmp_path: Path) -> None
 def test_bad_kpi_targets_are_config_errors(tmp_path: Path, targets: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(home=tmp_path, kpi_targets=targets)
+
+
+def test_worker_processes_give_the_rows_threads_give(tmp_path: Path) -> None:
+    """A SQLite file over `kpi_processes_from_mb` runs the statements in worker processes: same rows, same order."""
+    on_threads = load_settings(home=tmp_path / "home")  # a few kB: under the default 256 MiB, so threads
+    seed(on_threads)
+    in_processes = load_settings(home=tmp_path / "home", kpi_processes_from_mb=0)
+    for by in (None, "region", "tier"):
+        assert compute_kpis(in_processes, by=by, **MARCH) == compute_kpis(on_threads, by=by, **MARCH)  # type: ignore[arg-type]
+    from aftersales.services import kpi
+
+    assert kpi._POOL is not None  # the processes ran (and stay for the next call)
+
+
+def test_a_broken_worker_pool_falls_back_to_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A killed worker (BrokenProcessPool) costs a warning, not the answer: the statements rerun on threads."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from aftersales.services import kpi
+
+    class Broken:
+        def submit(self, *_args: Any) -> Any:
+            raise BrokenProcessPool("a worker died")
+
+        def shutdown(self, **_kwargs: Any) -> None:
+            pass
+
+    settings = load_settings(home=tmp_path / "home", kpi_processes_from_mb=0)
+    seed(settings)
+    expected = compute_kpis(settings.model_copy(update={"kpi_processes_from_mb": 10**6}), by="region", **MARCH)  # type: ignore[arg-type]
+    monkeypatch.setattr(kpi, "_POOL", Broken())
+    with caplog.at_level("WARNING", logger="aftersales.services.kpi"):
+        assert compute_kpis(settings, by="region", **MARCH) == expected  # type: ignore[arg-type]
+    assert "running the statements on threads" in caplog.text
+    assert kpi._POOL is None  # the next call starts a fresh pool

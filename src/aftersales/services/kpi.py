@@ -5,18 +5,29 @@ from num/den by the KPI's `agg`. Windows are local calendar dates in `settings.t
 UTC the store keeps. Targets: the registry defaults, overridden by the `kpi_targets` setting, overridden by the
 `targets` argument of `compute_kpis`. The statements (one per source table, percentiles, customer-level KPIs) are
 independent and run side by side, each on its own connection (`MAX_THREADS`, at most the CPUs); their rows are
-combined in a fixed order, so the result does not depend on which finished first.
+combined in a fixed order, so the result does not depend on which finished first. On PostgreSQL the side-by-side
+statements are threads (each is a server backend); on a large SQLite file (`kpi_processes_from_mb`) they are worker
+processes, because SQLite statements on threads of one process barely overlap: 1.13x for two threads against 1.9x
+for two processes on the benchmark (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
+from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import NullPool
 
 from aftersales.analytics.kpis import DIMENSIONS, KPIS, KpiDef, get_kpi, trend, value_of
 from aftersales.config import Settings
@@ -38,6 +49,8 @@ from aftersales.services.kpi_sql import (
 from aftersales.storage import db
 
 __all__ = ["PERIODS", "compute_kpis", "normalise_filters", "resolve_dates", "targets_for", "windows"]
+
+log = logging.getLogger(__name__)
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -175,14 +188,93 @@ def _threads(engine: Engine, tasks: int) -> int:
     return max(1, min(tasks, MAX_THREADS, os.cpu_count() or 1))
 
 
-def _aggregate(engine: Engine, kpis: list[KpiDef], q: Query) -> Acc:
-    """{kpi: (current, previous)} with (num, den) per dimension value, from a few statements run concurrently."""
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    """The worker processes, started once per process and kept (a KPI page should not pay for process start-up).
+
+    Workers fork from a clean fork server with this module preloaded, never from the caller (a web server has
+    threads, and forking a threaded process can copy a held lock); where there is no fork server (Windows), they are
+    spawned interpreters.
+    """
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            context: BaseContext
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload([__name__])
+            else:
+                context = multiprocessing.get_context("spawn")
+            _POOL = ProcessPoolExecutor(min(MAX_THREADS, os.cpu_count() or 1), mp_context=context)
+        return _POOL
+
+
+def _drop_pool() -> None:
+    """Forget a broken pool (a worker died): the next call starts a new one."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@cache
+def _worker_engine(url: str) -> Engine:
+    """In a worker: one engine per database, without a pool (a connection per statement: a file replaced between
+    calls is never read through a stale handle)."""
+    return db.create_db_engine(url, poolclass=NullPool)
+
+
+def _run_in_worker(url: str, names: tuple[str, ...], q: Query, index: int) -> list[tuple[Any, ...]]:
+    """In a worker process: rebuild statement `index` of the same task list (statements are not sent across
+    processes, their inputs are) and return its rows as plain tuples."""
+    stmt, _ = _tasks([KPIS[name] for name in names], q)[index]
+    return [tuple(row) for row in _fetch(_worker_engine(url), stmt)]
+
+
+def _large_sqlite_file(engine: Engine, min_bytes: int) -> bool:
+    """A SQLite database file of at least `min_bytes` (worth worker processes: statements take long enough)."""
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or name in (None, "", ":memory:") or str(name).startswith("file:"):
+        return False
+    try:
+        return Path(str(name)).stat().st_size >= min_bytes
+    except OSError:
+        return False
+
+
+def _in_processes(engine: Engine, kpis: list[KpiDef], q: Query, n_tasks: int) -> list[Rows] | None:
+    """Every statement's rows from the worker processes, in task order; None when the pool broke (then threads)."""
+    # absolute: the workers' working directory is the one the fork server started in
+    url = engine.url.set(database=str(Path(str(engine.url.database)).resolve())).render_as_string(hide_password=False)
+    names = tuple(k.name for k in kpis)
+    try:
+        pool = _process_pool()
+        futures = [pool.submit(_run_in_worker, url, names, q, i) for i in range(n_tasks)]  # heaviest first
+        return [future.result() for future in futures]
+    except (BrokenProcessPool, OSError) as exc:  # a killed worker, or no processes to be had
+        log.warning("KPI worker processes failed (%s); running the statements on threads", exc)
+        _drop_pool()
+        return None
+
+
+def _aggregate(engine: Engine, kpis: list[KpiDef], q: Query, processes_from_bytes: int | None = None) -> Acc:
+    """{kpi: (current, previous)} with (num, den) per dimension value, from a few statements run concurrently.
+
+    `processes_from_bytes`: a SQLite file at least this large runs them in worker processes (None: never).
+    """
     acc: Acc = {k.name: ({}, {}) for k in kpis}
     tasks = _tasks(kpis, q)
     workers = _threads(engine, len(tasks))
-    if workers == 1:
+    results: list[Rows] | None = None
+    if workers > 1 and processes_from_bytes is not None and _large_sqlite_file(engine, processes_from_bytes):
+        results = _in_processes(engine, kpis, q, len(tasks))
+    if results is None and workers == 1:
         results = [_fetch(engine, stmt) for stmt, _ in tasks]
-    else:
+    elif results is None:
         with ThreadPoolExecutor(workers, thread_name_prefix="kpi") as pool:
             results = list(pool.map(lambda task: _fetch(engine, task[0]), tasks))
     for (_, take), rows in zip(tasks, results, strict=True):  # in task order: the same sums whatever finished first
@@ -265,7 +357,8 @@ def _rows(
     goals = targets_for(settings, targets)
     engine = db.get_engine(settings)
     rows: list[dict[str, Any]] = []
-    acc = _aggregate(engine, kpis, Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days, filters))
+    q = Query(cur, prev, by, engine.dialect.name, settings.churn_horizon_days, filters)
+    acc = _aggregate(engine, kpis, q, settings.kpi_processes_from_mb * 2**20)
     for kpi in kpis:
         now, before = acc[kpi.name]
         keys = sorted(set(now) | set(before), key=lambda k: (k is None, str(k))) if by else [None]
