@@ -17,18 +17,13 @@ from aftersales.nlp import datasets as ds
 from aftersales.nlp import train as tr
 from aftersales.nlp.analyzer import Analyzer
 
+from .examples import LABELLED
+
 pytest.importorskip("sklearn", reason="training needs scikit-learn")
 
-# (text, polarity, emotion, intensity, stage, reasons)
 CS = [
-    ("质量太差了，用两天就坏了", "negative", "dissatisfaction", 2, "explicit", ["quality_defect"]),
-    ("再不退款我就去12315投诉！！！", "negative", "anger", 3, "intent_to_complain", []),
-    ("物流很快，东西很好，满意", "positive", "satisfaction", 2, "none", []),
-    ("快递怎么还没到？急用", "negative", "anxiety", 2, "explicit", ["logistics_delay"]),
-    ("尺码偏小，穿不下", "negative", "dissatisfaction", 2, "explicit", ["size_fit"]),
-    ("谢谢客服，辛苦了", "positive", "gratitude", 2, "none", []),
+    *LABELLED,
     ("终于收到了，总算放心了", "positive", "relief", 1, "none", []),
-    ("发错货了，颜色不对", "negative", "dissatisfaction", 2, "explicit", ["wrong_item"]),
     ("买了就降价，太失望了", "negative", "disappointment", 2, "explicit", ["price"]),
     ("请问什么时候发货", "neutral", "neutral", 1, "none", []),
 ]
