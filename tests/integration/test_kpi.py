@@ -454,3 +454,20 @@ def test_a_broken_worker_pool_falls_back_to_threads(
         assert compute_kpis(settings, by="region", **MARCH) == expected  # type: ignore[arg-type]
     assert "running the statements on threads" in caplog.text
     assert kpi._POOL is None  # the next call starts a fresh pool
+
+
+def test_a_daemonic_process_uses_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server workers that run as daemonic processes may not start children: their KPIs run on threads."""
+    import multiprocessing
+
+    from aftersales.services import kpi
+
+    settings = load_settings(home=tmp_path / "home", kpi_processes_from_mb=0)
+    seed(settings)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+
+    def no_pool() -> None:
+        raise AssertionError("no worker processes from a daemonic process")
+
+    monkeypatch.setattr(kpi, "_process_pool", no_pool)
+    assert [r["kpi"] for r in compute_kpis(settings, **MARCH)] == list(OVERALL)  # type: ignore[arg-type]

@@ -248,6 +248,8 @@ def _large_sqlite_file(engine: Engine, min_bytes: int) -> bool:
 
 def _in_processes(engine: Engine, kpis: list[KpiDef], q: Query, n_tasks: int) -> list[Rows] | None:
     """Every statement's rows from the worker processes, in task order; None when the pool broke (then threads)."""
+    if multiprocessing.current_process().daemon:  # a daemonic process (some servers' workers) may not have children
+        return None
     # absolute: the workers' working directory is the one the fork server started in
     url = engine.url.set(database=str(Path(str(engine.url.database)).resolve())).render_as_string(hide_password=False)
     names = tuple(k.name for k in kpis)
