@@ -8,16 +8,16 @@ import time
 import numpy as np
 
 from aftersales.nlp import datasets as ds
-from aftersales.nlp.analyzer import OPTIONAL_TASKS, TASKS
-from aftersales.nlp.models import ARTEFACTS, load_shipped
+from aftersales.nlp.analyzer import Analyzer
 
 
 def main() -> None:
     """Time every shipped model on real reviews (online_shopping_10_cats sample, the analyzer's typical input)."""
     texts = list(ds.online_shopping_10_cats()["text"].sample(n=4096, random_state=0))
     report: dict[str, object] = {"median_chars": int(np.median([len(t) for t in texts]))}
-    for task in [*TASKS, *(t for t in OPTIONAL_TASKS if (ARTEFACTS / f"{t}.npz").exists())]:
-        model = load_shipped(task)
+    shipped = Analyzer.default()
+    for task in shipped.tasks:
+        model = shipped.models[task]
         model.predict(texts[:64])  # warm-up
         t0 = time.perf_counter()
         for i in range(0, len(texts), 1024):

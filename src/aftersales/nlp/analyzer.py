@@ -203,7 +203,7 @@ class Analyzer:
         leans_negative = np.clip(2.0 * (1.0 - p_pos), 0.0, 1.0)  # 1 whenever the model reads a complaint
         trust = cb.model_trust(chinese, np.array([s.negated_share for s in signals]), p, leans_negative)
         emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
-        if self._emotion_cs_order and "emotion_cs" in probs:
+        if self._emotion_cs_order:
             emo_cs = probs["emotion_cs"][:, self._emotion_cs_order].astype(np.float64)
             emo_model = cb.blend_emotion(emo_model, emo_cs, p.emotion_cs_weight)
         emo_rule = np.array([[s.emotion.get(c, 0.0) for c in cb.EMOTIONS] for s in signals]).reshape(n, -1)

@@ -103,8 +103,6 @@ def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataF
             "emotion": tr.fit_task("emotion", emo_train),
         }
         for task, model in fold_models.items():
-            if task not in analyzer.models:
-                continue
             probs[task][hold_idx] = _aligned(
                 model.predict_proba(hold_texts), model.labels, analyzer.models[task].labels
             )

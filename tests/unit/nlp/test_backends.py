@@ -10,7 +10,7 @@ import pytest
 from aftersales.nlp.analyzer import TASKS, Analyzer
 from aftersales.nlp.models import load_shipped
 from aftersales.nlp.types import Classifier, Prediction
-from aftersales.vocab import Stage
+from aftersales.vocab import Emotion, Stage
 
 
 class KeywordStage:
@@ -52,7 +52,7 @@ class AnxiousHead:
 
     task = "emotion_cs"
     version = "kw-1"
-    labels = ("neutral", "satisfaction", "anger", "dissatisfaction", "anxiety", "disappointment", "relief", "gratitude")
+    labels = tuple(Emotion.codes())
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         scores = {c: (0.93 if c == "anxiety" else 0.01) for c in self.labels}

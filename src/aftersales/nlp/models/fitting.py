@@ -153,7 +153,6 @@ def fit_model(
     if not options.get("calibrate", True):  # scaled downstream (a fitted blend weight): temperature 1, thresholds 0.5
         calib_rows = np.zeros(n, dtype=bool)
         w, b = _learn(model, x, target, sw, options)
-        held = np.zeros((n, len(model.labels)))
     elif n < _SMALL:
         fold = _folds(n, int(options.get("folds", 5)), seed)
         held = np.zeros((n, len(model.labels)))
