@@ -37,7 +37,7 @@ def main(model_dir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"model_version": analyzer.version}
     for name in ("online_shopping_test", "waimai_test", "chnsenticorp_htl"):
         frame = splits[name]
-        found = analyzer.analyze_batch([str(t) for t in frame["text"]])
+        found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="review")
         gold = list(frame["polarity"])
         signs = ev.binary_polarity(a.polarity_score for a in found)
         out[name] = {
@@ -47,7 +47,7 @@ def main(model_dir: Path) -> dict[str, Any]:
         }
     for name in ("smp2020_usual_test", "smp2020_virus_test"):
         frame = splits[name]
-        found = analyzer.analyze_batch([str(t) for t in frame["text"]])
+        found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="social")  # Weibo posts
         gold = [str(x) for x in frame["label_raw"]]
         pred = [EMOTION_TO_SMP[a.emotion] for a in found]
         out[name] = {
@@ -65,7 +65,7 @@ def main(model_dir: Path) -> dict[str, Any]:
         "cs_labels_test_round1": test[files.isin(ROUND1)],
     }
     for name, frame in subsets.items():
-        found = analyzer.analyze_batch([str(t) for t in frame["text"]])
+        found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="review")
         out[name] = {k: round(v, 4) for k, v in score(found, frame).items()} | {
             "n": len(frame),
             "ci95": score_intervals(found, frame),

@@ -202,3 +202,14 @@ def test_kpis_endpoint_returns_the_cli_contract_rows(api: tuple[TestClient, dict
     assert client.get("/api/v1/kpis", headers=headers["agent_care"]).status_code == 403
     bad = client.get("/api/v1/kpis", params={"name": "happiness"}, headers=headers["manager"])
     assert bad.status_code == 400 and "return_rate" in bad.json()["error"]["message"]
+
+
+def test_analyze_takes_the_channel_of_the_texts(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """`channel` is optional, one of the channel codes, and answered with one analysis per text."""
+    client, headers = api
+    res = client.post(
+        "/api/v1/analyze", json={"texts": ["太差了", "谢谢"], "channel": "social"}, headers=headers["agent_care"]
+    )
+    assert res.status_code == 200 and res.json()["count"] == 2
+    res = client.post("/api/v1/analyze", json={"text": "太差了", "channel": "weibo"}, headers=headers["agent_care"])
+    assert res.status_code == 422 and "channel" in res.json()["error"]["message"]

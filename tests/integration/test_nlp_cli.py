@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from aftersales import services
@@ -83,15 +84,15 @@ def test_corrections_are_stored_and_shaped_for_training(settings: Settings, tmp_
         "interactions",
         write_csv(
             tmp_path / "i.csv",
-            ["interaction_id", "customer_id", "text", "created_at"],
-            [["I1", "C1", "东西一般般吧", "2025-01-01"]],
+            ["interaction_id", "customer_id", "text", "created_at", "channel"],
+            [["I1", "C1", "东西一般般吧", "2025-01-01", "review"]],
         ),
         settings=settings,
     )
     svc.record_correction("emotion", "disappointment", "agent-1", interaction_id="I1", settings=settings)
     svc.record_correction("reasons", ["not_as_described"], "agent-1", interaction_id="I1", settings=settings)
     assert svc.feedback_rows(settings) == [
-        {"text": "东西一般般吧", "emotion": "disappointment", "reasons": ["not_as_described"]}
+        {"text": "东西一般般吧", "channel": "review", "emotion": "disappointment", "reasons": ["not_as_described"]}
     ]
     result = runner.invoke(
         app,
@@ -124,3 +125,59 @@ def test_stored_messages_are_analysed_once_per_model_version(settings: Settings,
     assert stored["I1"].model_version == first["model_version"] and stored["I1"].evidence
     result = runner.invoke(app, ["analyze", "--stored", "--home", str(settings.home)])
     assert result.exit_code == 0 and json.loads(result.stdout)["analysed"] == 0
+
+
+WORRIED = "快递到现在还没到，有点担心，麻烦帮忙查一下"
+
+
+def gated_models(folder: Path) -> Path:
+    """The shipped models with a combiner that reads social posts by the general emotion model alone."""
+    from dataclasses import replace
+
+    from aftersales.nlp.combine import CombinerParams
+    from aftersales.nlp.models import ARTEFACTS
+
+    folder.mkdir()
+    for artefact in ARTEFACTS.glob("*.npz"):
+        (folder / artefact.name).symlink_to(artefact)
+    params = CombinerParams.load(ARTEFACTS / "combiner.json")
+    replace(params, emotion_cs_weight=1.0, social={"emotion_cs_weight": 0.0}).save(folder / "combiner.json")
+    return folder
+
+
+def test_analyze_reads_each_records_channel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record's `channel` field, else --channel, reaches the analyzer; an unknown --channel is refused."""
+    monkeypatch.setenv("AFTERSALES_MODEL_DIR", str(gated_models(tmp_path / "models")))
+    src = tmp_path / "in.jsonl"
+    rows = [{"text": WORRIED, "channel": "social"}, {"text": WORRIED}, {"text": WORRIED, "channel": "chat"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    args = ["analyze", "--input", str(src), "--format", "jsonl", "--home", str(tmp_path)]
+    plain = [json.loads(line) for line in runner.invoke(app, args).stdout.splitlines()]
+    assert plain[0]["emotion_scores"] != plain[1]["emotion_scores"] == plain[2]["emotion_scores"]
+    assert "channel" not in plain[1]  # nothing is added to a record's own fields
+    social = [json.loads(line) for line in runner.invoke(app, [*args, "--channel", "social"]).stdout.splitlines()]
+    assert social[1]["emotion_scores"] == plain[0]["emotion_scores"]  # --channel fills records without one
+    assert social[2]["emotion_scores"] == plain[2]["emotion_scores"]  # ... and leaves a record's own channel alone
+    bad = runner.invoke(app, [*args, "--channel", "weibo"])
+    assert bad.exit_code == 2 and "weibo" in bad.output
+
+
+def test_eval_reads_the_channel_like_analyze(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eval --channel social` scores the texts as social posts: the same predictions `analyze --channel` gives."""
+    monkeypatch.setenv("AFTERSALES_MODEL_DIR", str(gated_models(tmp_path / "models")))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"text": WORRIED, "emotion": "anxiety"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    predicted = {}
+    for channel in ("chat", "social"):
+        args = ["eval", str(gold), "--task", "emotion", "--channel", channel, "--home", str(tmp_path)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        confusion = json.loads(result.stdout)["confusion"]
+        analyzed = runner.invoke(
+            app, ["analyze", WORRIED, "--channel", channel, "--format", "json", "--home", str(tmp_path)]
+        )
+        predicted[channel] = json.loads(analyzed.stdout)[0]["emotion"]
+        labels = confusion["labels"]
+        assert confusion["matrix"][labels.index("anxiety")][labels.index(predicted[channel])] == 1, confusion
+    bad = runner.invoke(app, ["eval", str(gold), "--task", "emotion", "--channel", "tv", "--home", str(tmp_path)])
+    assert bad.exit_code == 2 and "tv" in bad.output

@@ -21,6 +21,9 @@ class Strict(BaseModel):
 class AnalyzeRequest(Strict):
     text: str | None = Field(default=None, max_length=100_000, description="One message.")
     texts: list[str] | None = Field(default=None, max_length=1000, description="Up to 1,000 messages.")
+    channel: ChannelCode | None = Field(
+        default=None, description="The channel the messages came in on (e.g. social); weighs the emotion models."
+    )
 
 
 class AnalysesPublic(BaseModel):

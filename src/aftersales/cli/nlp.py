@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from aftersales.cli.common import console, domain_errors, print_json, settings_for
+from aftersales.vocab import Channel
 
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="Data directory (overrides AFTERSALES_HOME).")]
 feedback_app = typer.Typer(help="Human corrections of analysis labels (folded in by `train --with-feedback`).")
@@ -26,6 +27,10 @@ def analyze(
     ] = None,
     text_field: Annotated[str, typer.Option(help="Field holding the message text.")] = "text",
     fmt: Annotated[str, typer.Option("--format", help="table, json or jsonl.")] = "table",
+    channel: Annotated[
+        str | None,
+        typer.Option(help="Channel the messages came in on (chat, email, social, ...) where a record has none."),
+    ] = None,
     stored: Annotated[
         bool, typer.Option("--stored", help="Analyse the stored customer messages that lack an analysis; save them.")
     ] = False,
@@ -34,6 +39,7 @@ def analyze(
     """Analyse messages: polarity, emotion, intensity, complaint stage, reasons, problem type, with evidence."""
     if fmt not in ("table", "json", "jsonl"):
         raise typer.BadParameter("--format must be table, json or jsonl")
+    _check_channel(channel)
     from aftersales.services import nlp as svc
 
     with domain_errors():
@@ -49,7 +55,7 @@ def analyze(
             records = ({text_field: line.rstrip("\n")} for line in sys.stdin if line.strip())
         else:
             raise typer.BadParameter("give TEXT arguments, --input FILE, or pipe messages on stdin")
-        results = svc.analyze_records(records, text_field, settings)
+        results = svc.analyze_records(records, text_field, settings, channel=channel)
         if fmt == "jsonl":
             for row in results:
                 sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -59,6 +65,11 @@ def analyze(
         print_json(rows)
         return
     console.print(_table(rows, text_field))
+
+
+def _check_channel(channel: str | None) -> None:
+    if channel is not None and channel not in Channel.codes():
+        raise typer.BadParameter(f"--channel {channel!r}: expected one of {', '.join(Channel.codes())}")
 
 
 def _table(rows: list[dict[str, Any]], text_field: str) -> Group:
@@ -90,13 +101,17 @@ def evaluate(
     ] = None,
     text_field: Annotated[str, typer.Option(help="Field holding the text.")] = "text",
     label_field: Annotated[str | None, typer.Option(help="Gold label field (default: the task's field).")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel of the texts (e.g. social for Weibo posts) where a record has none.")
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Score the analyzer against gold labels: accuracy, macro-F1, per-label P/R/F1, confusion, calibration (JSON)."""
+    _check_channel(channel)
     from aftersales.services import nlp as svc
 
     with domain_errors():
-        print_json(svc.evaluate_file(file, task, text_field, label_field, settings_for(home), dataset))
+        print_json(svc.evaluate_file(file, task, text_field, label_field, settings_for(home), dataset, channel))
 
 
 def train(

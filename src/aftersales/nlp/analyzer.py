@@ -22,12 +22,15 @@ from aftersales.nlp.normalise import Normalised, normalise
 from aftersales.nlp.pii import mask_pii
 from aftersales.nlp.rules import RuleLayer, RuleSignals
 from aftersales.nlp.types import Analysis, Evidence
+from aftersales.vocab import Channel
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TASKS = ("polarity", "emotion", "stage", "reasons")
 OPTIONAL_TASKS = ("emotion_cs",)  # used when present: the customer-service emotion head (nlp.combine.blend_emotion)
+# Public posts (Weibo-style), by code or display name: the combiner may weigh the emotion heads differently there.
+SOCIAL_CHANNEL = frozenset({Channel.SOCIAL.value, Channel.SOCIAL.zh, Channel.SOCIAL.en})
 MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
 _EVIDENCE_LIMIT = 6
 
@@ -63,6 +66,16 @@ class Prepared:
     norms: list[Normalised]
     signals: list[RuleSignals]
     probs: dict[str, np.ndarray]
+    social: np.ndarray | None = None  # per text: came in on the social channel (None: no channel given)
+
+    def subset(self, rows: np.ndarray) -> Prepared:
+        """The same batch restricted to some rows, in the order given."""
+        return Prepared(
+            [self.norms[i] for i in rows],
+            [self.signals[i] for i in rows],
+            {task: p[rows] for task, p in self.probs.items()},
+            None if self.social is None else self.social[rows],
+        )
 
 
 class Analyzer:
@@ -160,40 +173,61 @@ class Analyzer:
             return None
         return HashingFeaturizer(widest["bits"], widest["n_min"], widest["n_max"]).transform(texts)
 
-    def analyze(self, text: str) -> Analysis:
-        """Analyse one message."""
-        return self.analyze_batch([text])[0]
+    def analyze(self, text: str, channel: str | None = None) -> Analysis:
+        """Analyse one message (`channel`: the vocab.Channel code it came in on, when known)."""
+        return self.analyze_batch([text], channels=[channel])[0]
 
-    def analyze_batch(self, texts: Iterable[str], batch_size: int = 1024) -> list[Analysis]:
-        """Analyse many messages, vectorised per batch."""
+    def analyze_batch(
+        self, texts: Iterable[str], batch_size: int = 1024, channels: Sequence[str | None] | str | None = None
+    ) -> list[Analysis]:
+        """Analyse many messages, vectorised per batch; `channels`: one code for all, or one per text (or None)."""
         items = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
+        social = social_mask(channels, len(items))
         out: list[Analysis] = []
         for start in range(0, len(items), batch_size):
-            out.extend(self._batch(items[start : start + batch_size]))
+            part = None if social is None else social[start : start + batch_size]
+            out.extend(self.decide(self.prepare(items[start : start + batch_size], part)))
         return out
 
-    def analyze_frame(self, frame: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:
-        """A copy of `frame` with the Analysis fields added as columns (JSON-like fields as Python objects)."""
+    def analyze_frame(
+        self, frame: pd.DataFrame, text_col: str = "text", channel_col: str | None = "channel"
+    ) -> pd.DataFrame:
+        """A copy of `frame` with the Analysis fields added as columns (JSON-like fields as Python objects).
+
+        The channel of each row is read from `channel_col` when the frame has that column.
+        """
         import pandas as pd
 
         if text_col not in frame.columns:
             raise KeyError(f"column {text_col!r} not in frame; columns: {list(frame.columns)}")
-        results = self.analyze_batch(frame[text_col].tolist())
+        channels = frame[channel_col].tolist() if channel_col and channel_col in frame.columns else None
+        results = self.analyze_batch(frame[text_col].tolist(), channels=channels)
         fields = pd.DataFrame([r.to_dict() for r in results], index=frame.index)
         return pd.concat([frame, fields.drop(columns=[c for c in fields.columns if c in frame.columns])], axis=1)
 
     # ----------------------------------------------------------------------------------------------------------
-    def _batch(self, texts: list[str]) -> list[Analysis]:
-        return self.decide(self.prepare(texts))
-
-    def prepare(self, texts: Sequence[str]) -> Prepared:
+    def prepare(self, texts: Sequence[str], social: np.ndarray | None = None) -> Prepared:
         """Everything the decision needs: normalised texts, rule signals and model probabilities."""
         norms = [normalise(t) for t in texts]
-        return Prepared(norms, self.rules.signals_batch(norms), self.model_probabilities(norms))
+        return Prepared(norms, self.rules.signals_batch(norms), self.model_probabilities(norms), social)
 
     def decide(self, prep: Prepared, params: cb.CombinerParams | None = None) -> list[Analysis]:
-        """Combine prepared signals into Analyses (also used to fit the combiner on out-of-fold probabilities)."""
+        """Combine prepared signals into Analyses (also used to fit the combiner on out-of-fold probabilities).
+
+        Messages on the social channel are read with the combiner's social overrides (`CombinerParams.social`).
+        """
         p = params or self.params
+        if prep.social is None or not p.social or not prep.social.any():
+            return self._decide(prep, p)
+        if prep.social.all():
+            return self._decide(prep, p.for_social())
+        out: list[Analysis | None] = [None] * len(prep.norms)
+        for rows, knobs in ((np.flatnonzero(~prep.social), p), (np.flatnonzero(prep.social), p.for_social())):
+            for i, analysis in zip(rows, self._decide(prep.subset(rows), knobs), strict=True):
+                out[i] = analysis
+        return out  # type: ignore[return-value]  # every row is filled by one of the two parts
+
+    def _decide(self, prep: Prepared, p: cb.CombinerParams) -> list[Analysis]:
         norms, signals, probs = prep.norms, prep.signals, prep.probs
         n = len(norms)
         # The models learned Chinese; and they cannot see what a negator does to the words after it.
@@ -301,6 +335,19 @@ class Analyzer:
             model_version=self.version,
             pii=tuple({"kind": str(s.kind), "start": s.start, "end": s.end} for s in masked.spans),
         )
+
+
+def social_mask(channels: Sequence[str | None] | str | None, n: int) -> np.ndarray | None:
+    """Per text: did it come in on the social channel? None when no channel is known for any text."""
+    if channels is None:
+        return None
+    if isinstance(channels, str):
+        channels = [channels] * n
+    if len(channels) != n:
+        raise ValueError(f"channels: {len(channels)} given for {n} texts")
+    if all(c is None for c in channels):
+        return None
+    return np.array([isinstance(c, str) and c.strip().lower() in SOCIAL_CHANNEL for c in channels], dtype=bool)
 
 
 VERSION_CHARS = 64  # the width of analyses.model_version

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,17 @@ STAGES = Stage.codes()
 REASONS = Reason.codes()
 NEGATIVE_EMOTIONS = ("anger", "dissatisfaction", "disappointment", "anxiety")
 POSITIVE_EMOTIONS = ("satisfaction", "relief", "gratitude")
+# What a social post may read differently from a customer message: how its emotion and polarity are read (a post's
+# emotion must agree with its polarity, so the two go together); stage, reasons and intensity are read alike.
+SOCIAL_KNOBS = (
+    "emotion_cs_weight",
+    "emotion_rule_weight",
+    "emotion_override",
+    "emotion_bias",
+    "polarity_rule_weight",
+    "polarity_emotion_weight",
+    "polarity_neutral_band",
+)
 
 
 @dataclass
@@ -66,7 +78,20 @@ class CombinerParams:
     # Per-reason offsets (log-odds, on top of `reason_bias`) for reasons micro-F1: labels the models over- or
     # under-call (e.g. not_as_described read into every "不一样") move their own cut.
     reason_label_bias: dict[str, float] = field(default_factory=dict)
+    # Knobs read differently for messages on the social channel (public, Weibo-style posts): fitted on such posts
+    # (the SMP2020 dev set) rather than on customer messages. Only the emotion and polarity knobs (`SOCIAL_KNOBS`);
+    # empty: a social post is read like any other message (combiners fitted before v2026.11.7).
+    social: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.social) - set(SOCIAL_KNOBS))
+        if unknown:
+            raise ValueError(f"combiner social overrides: {unknown} cannot differ by channel; allowed: {SOCIAL_KNOBS}")
+
+    def for_social(self) -> CombinerParams:
+        """The knobs a social-channel message is read with: these, with the `social` overrides applied."""
+        return replace(self, **self.social, social={}) if self.social else self
 
     def save(self, path: Path) -> None:
         """Write as JSON (human-readable: anyone can see how much the rules count)."""

@@ -26,7 +26,7 @@ from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = ["MODEL_VERSION", "TARGETS", "emotion_training_frame", "evaluate_models", "load_splits", "train_all"]
 
-MODEL_VERSION = "2026.11.6"  # year.month(.n) the shipped models were trained; bump on every retrain
+MODEL_VERSION = "2026.11.7"  # year.month(.n) the shipped models were trained; bump on every retrain
 SPLIT_SEED = ds.CS_SPLIT_SEED  # the same seed everywhere: a cs_labels test text is in its corpus's test split too
 TEST_SIZE = 0.2
 CS_WEIGHT = 5.0  # in-domain customer-service labels count more than public Weibo posts

@@ -89,25 +89,43 @@ def merge_record(record: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
 
 
 def analyze_records(
-    records: Iterable[dict[str, Any]], text_field: str = "text", settings: Settings | None = None, batch: int = 1024
+    records: Iterable[dict[str, Any]],
+    text_field: str = "text",
+    settings: Settings | None = None,
+    batch: int = 1024,
+    channel: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Analyse a stream of records in batches, yielding merged output records in order."""
+    """Analyse a stream of records in batches, yielding merged output records in order.
+
+    A record's `channel` field, else `channel`, names the channel it came in on.
+    """
     analyzer = analyzer_for(settings)
     pending: list[dict[str, Any]] = []
     for record in records:
         pending.append(record)
         if len(pending) >= batch:
-            yield from _flush(analyzer, pending, text_field)
+            yield from _flush(analyzer, pending, text_field, channel)
             pending = []
     if pending:
-        yield from _flush(analyzer, pending, text_field)
+        yield from _flush(analyzer, pending, text_field, channel)
 
 
-def _flush(analyzer: Analyzer, records: list[dict[str, Any]], text_field: str) -> Iterator[dict[str, Any]]:
+def _flush(
+    analyzer: Analyzer, records: list[dict[str, Any]], text_field: str, channel: str | None
+) -> Iterator[dict[str, Any]]:
     texts = [r.get(text_field) for r in records]
-    for record, analysis in zip(records, analyzer.analyze_batch(texts), strict=True):  # type: ignore[arg-type]
+    channels = [c or channel for c in _channels(records)]
+    for record, analysis in zip(records, analyzer.analyze_batch(texts, channels=channels), strict=True):  # type: ignore[arg-type]
         yield merge_record(record, analysis)
 
+
+def _channels(records: list[dict[str, Any]]) -> list[str | None]:
+    """Each record's `channel` field (vocab.Channel code, e.g. social), when it has one: the analyzer may use it."""
+    return [str(r["channel"]) if r.get("channel") not in (None, "") else None for r in records]
+
+
+# Held-out splits of Weibo posts: their records carry channel=social, as they would if ingested.
+SOCIAL_SETS = ("smp2020_usual_test", "smp2020_virus_test", "clue_emotion2020_test")
 
 HELD_OUT = (
     "online_shopping_test",
@@ -131,6 +149,7 @@ def dataset_records(name: str) -> list[dict[str, Any]]:
     except FileNotFoundError as exc:
         raise InputFileError(f"--dataset {name}: {exc}") from None
     frame = frame.assign(reasons=frame["reasons"].map(list)) if "reasons" in frame else frame
+    frame = frame.assign(channel="social") if name in SOCIAL_SETS else frame
     return frame.to_dict(orient="records")  # type: ignore[no-any-return]
 
 
@@ -141,8 +160,12 @@ def evaluate_file(
     label_field: str | None = None,
     settings: Settings | None = None,
     dataset: str | None = None,
+    channel: str | None = None,
 ) -> dict[str, Any]:
-    """Metrics of the analyzer against gold labels in a JSONL/CSV file or a held-out split (`aftersales eval`)."""
+    """Metrics of the analyzer against gold labels in a JSONL/CSV file or a held-out split (`aftersales eval`).
+
+    A record's `channel` field, else `channel`, names the channel its text came in on.
+    """
     from aftersales.nlp import evaluate as ev
 
     if task not in TASK_FIELDS:
@@ -155,7 +178,8 @@ def evaluate_file(
         raise InputFileError(f"{path or dataset}: no records")
     if any(field not in r or r[field] is None for r in records):
         raise InputFileError(f"{path or dataset}: every record needs a {field!r} field (gold label)")
-    analyses = analyzer_for(settings).analyze_batch([str(r[text_field]) for r in records])
+    channels = [c or channel for c in _channels(records)]
+    analyses = analyzer_for(settings).analyze_batch([str(r[text_field]) for r in records], channels=channels)
     report: dict[str, Any]
     if task == "reason":
         gold_sets = [_as_list(r[field]) for r in records]
@@ -237,6 +261,7 @@ def feedback_rows(settings: Settings | None = None) -> list[dict[str, Any]]:
             label_corrections.c.task,
             label_corrections.c.new_value,
             interactions.c.text,
+            interactions.c.channel,
         )
         .join(interactions, interactions.c.interaction_id == label_corrections.c.interaction_id)
         .order_by(label_corrections.c.id)
@@ -244,7 +269,7 @@ def feedback_rows(settings: Settings | None = None) -> list[dict[str, Any]]:
     by_text: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
         for row in conn.execute(query):
-            by_text.setdefault(row.text, {"text": row.text})[row.task] = row.new_value
+            by_text.setdefault(row.text, {"text": row.text, "channel": row.channel})[row.task] = row.new_value
     return list(by_text.values())
 
 
@@ -257,7 +282,9 @@ def train(out: Path, with_feedback: bool = False, settings: Settings | None = No
         rows = feedback_rows(settings)
         if rows:
             # An agent corrects one label; the labels left alone are taken as the analyzer read them.
-            current = analyzer_for(settings).analyze_batch([r["text"] for r in rows])
+            current = analyzer_for(settings).analyze_batch(
+                [r["text"] for r in rows], channels=[r.get("channel") for r in rows]
+            )
             feedback = [
                 {"emotion": a.emotion, "stage": a.stage, "reasons": list(a.reasons), **r}
                 for r, a in zip(rows, current, strict=True)
@@ -279,7 +306,7 @@ def analyze_stored(
     engine = db.get_engine(settings)
     started = time.perf_counter()
     pending = (
-        select(interactions.c.interaction_id, interactions.c.text)
+        select(interactions.c.interaction_id, interactions.c.text, interactions.c.channel)
         .outerjoin(
             analyses,
             and_(
@@ -297,7 +324,7 @@ def analyze_stored(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
-        results = analyzer.analyze_batch([r.text for r in part])
+        results = analyzer.analyze_batch([r.text for r in part], channels=[r.channel for r in part])
         # The analyses table mirrors the Analysis fields: store every field it has a column for.
         records = [
             {

@@ -268,7 +268,7 @@ def process_message(
         _ensure_customer(conn, msg, history)
         _apply_idle(conn, idle)
         return _agent_message(conn, msg, history, actor, agent_status)
-    analysis = rt.analyzer.analyze(msg.text)
+    analysis = rt.analyzer.analyze(msg.text, channel=msg.channel)
     analysis_dict = analysis.to_dict()
     history.rows["messages"][-1].update(polarity=analysis.polarity, polarity_score=analysis.polarity_score,
                                         emotion=analysis.emotion, stage=analysis.stage)  # fmt: skip

@@ -120,3 +120,29 @@ def test_problem_type_precedence() -> None:
 def test_any_text_gives_a_valid_analysis(text: str) -> None:
     analyzer = Analyzer.default()
     check(analyzer.analyze(text), text)
+
+
+def test_the_social_channel_gets_its_own_emotion_weight(analyzer: Analyzer) -> None:
+    """With different head weights per channel, a social post reads differently from the same words in a chat;
+    the channel is read by code or display name, one for all texts or one per text."""
+    from dataclasses import replace
+
+    from aftersales.nlp.analyzer import social_mask
+
+    if "emotion_cs" not in analyzer.tasks:
+        pytest.skip("no customer-service emotion head in these models")
+    gated = Analyzer(
+        analyzer.models, params=replace(analyzer.params, emotion_cs_weight=1.0, social={"emotion_cs_weight": 0.0})
+    )
+    text = "快递到现在还没到，有点担心，麻烦帮忙查一下"
+    chat, social = gated.analyze(text, channel="chat"), gated.analyze(text, channel="social")
+    assert chat.emotion_scores != social.emotion_scores
+    assert gated.analyze(text).emotion_scores == chat.emotion_scores  # no channel: a customer message
+    assert gated.analyze(text, channel="社交媒体").emotion_scores == social.emotion_scores
+    both = gated.analyze_batch([text, text], channels=["social", None])
+    assert [b.emotion_scores for b in both] == [social.emotion_scores, chat.emotion_scores]
+    frame = gated.analyze_frame(pd.DataFrame({"text": [text], "channel": ["social"]}))
+    assert frame["emotion_scores"].iloc[0] == social.emotion_scores
+    assert social_mask(None, 2) is None and social_mask([None, None], 2) is None
+    with pytest.raises(ValueError, match="channels: 1 given for 2 texts"):
+        social_mask(["social"], 2)

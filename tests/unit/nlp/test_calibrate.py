@@ -43,3 +43,24 @@ def test_intervals_bracket_the_scores_they_belong_to() -> None:
         assert low <= point[name] + 1e-9 and point[name] <= high + 1e-9
     with_other = GOLD.assign(reasons=[[*rs, "other"] for rs in GOLD["reasons"]])
     assert score_intervals(found, with_other)["reasons_micro_f1"] == ci["reasons_micro_f1"]
+
+
+def test_social_overrides_are_fitted_on_the_social_posts_alone() -> None:
+    """`fit_social` never lowers the SMP dev score it is fitted on, and changes no customer knob."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from aftersales.nlp.calibrate import DevSet, fit_social, score_dev
+    from aftersales.nlp.combine import SOCIAL_KNOBS
+
+    analyzer = Analyzer.default()
+    texts = list(GOLD["text"])
+    dev = [DevSet(analyzer.prepare(texts, np.ones(len(texts), dtype=bool)), list(GOLD["emotion"]), "emotion_smp")]
+    customer = CombinerParams(emotion_cs_weight=1.0, emotion_rule_weight=4.0, emotion_bias={"neutral": 1.0})
+    fitted = fit_social(analyzer, dev, customer)
+    assert set(fitted.social) <= set(SOCIAL_KNOBS)
+    assert replace(fitted, social={}) == customer
+    before = score_dev(analyzer, dev, customer)["smp_dev_macro_f1"]
+    assert score_dev(analyzer, dev, fitted)["smp_dev_macro_f1"] >= before
+    assert fit_social(analyzer, [], customer) is customer

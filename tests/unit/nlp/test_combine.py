@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +116,21 @@ def test_params_without_the_head_weight_load_as_the_general_model_alone(tmp_path
     data = {k: v for k, v in CombinerParams().__dict__.items() if k != "emotion_cs_weight"}
     (tmp_path / "combiner.json").write_text(json.dumps(data), encoding="utf-8")
     assert CombinerParams.load(tmp_path / "combiner.json").emotion_cs_weight == 0.0
+
+
+def test_social_overrides_change_only_what_they_name() -> None:
+    """Social-channel posts read the emotion knobs the combiner fitted for them; everything else is shared, and a
+    knob that may not differ by channel is refused by name."""
+    params = CombinerParams(emotion_cs_weight=0.75, emotion_bias={"anxiety": 1.0}, social={"emotion_cs_weight": 0.1})
+    social = params.for_social()
+    assert social.emotion_cs_weight == 0.1 and social.emotion_bias == {"anxiety": 1.0} and social.social == {}
+    assert replace(social, emotion_cs_weight=0.75) == replace(params, social={})
+    assert CombinerParams().for_social() == CombinerParams()
+    with pytest.raises(ValueError, match="reason_bias"):
+        CombinerParams(social={"reason_bias": 1.0})
+
+
+def test_social_overrides_survive_save_and_load(tmp_path: Path) -> None:
+    params = CombinerParams(social={"emotion_cs_weight": 0.0, "emotion_bias": {"neutral": 0.5}})
+    params.save(tmp_path / "combiner.json")
+    assert CombinerParams.load(tmp_path / "combiner.json").for_social().emotion_bias == {"neutral": 0.5}

@@ -72,6 +72,7 @@ def test_train_analyzer_writes_five_models_a_fitted_combiner_and_loadable_folder
     assert metrics["emotion_cs"]["cs_labels_test"]["macro_f1"] > 0.5  # learned the ten templates, unseen suffixes
     params = json.loads((tmp_path / "combiner.json").read_text(encoding="utf-8"))
     assert params["emotion_cs_weight"] in calibrate._GRID["emotion_cs_weight"]
+    assert set(params["social"]) <= {"emotion_cs_weight", "emotion_rule_weight", "emotion_override", "emotion_bias"}
     assert set(metrics["combined"]["targets"]) == {"reasons_micro_f1", "emotion_macro_f1", "stage_macro_f1"}
     assert json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["version"] == tr.MODEL_VERSION
     analyzer = Analyzer.from_directory(tmp_path)

@@ -32,7 +32,7 @@ async def analyze(body: AnalyzeRequest, settings: SettingsDep, _: PrincipalDep) 
     texts = ([body.text] if body.text is not None else []) + list(body.texts or [])
     if not texts:
         raise InvalidInputError("send `text` or `texts`")
-    data = [a.to_dict() for a in analyzer_for(settings).analyze_batch(texts)]
+    data = [a.to_dict() for a in analyzer_for(settings).analyze_batch(texts, channels=body.channel)]
     return {"data": data, "count": len(data)}
 
 
