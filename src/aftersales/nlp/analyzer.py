@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 TASKS = ("polarity", "emotion", "stage", "reasons")
 OPTIONAL_TASKS = ("emotion_cs",)  # used when present: the customer-service emotion head (nlp.combine.blend_emotion)
-# Public posts (Weibo-style), by code or display name: the combiner may weigh the emotion heads differently there.
+# Public posts (Weibo-style), by code or display name: read with the combiner's social overrides (emotion, polarity).
 SOCIAL_CHANNEL = frozenset({Channel.SOCIAL.value, Channel.SOCIAL.zh, Channel.SOCIAL.en})
 MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
 _EVIDENCE_LIMIT = 6

@@ -114,14 +114,14 @@ def _flush(
     analyzer: Analyzer, records: list[dict[str, Any]], text_field: str, channel: str | None
 ) -> Iterator[dict[str, Any]]:
     texts = [r.get(text_field) for r in records]
-    channels = [c or channel for c in _channels(records)]
+    channels = _channels(records, channel)
     for record, analysis in zip(records, analyzer.analyze_batch(texts, channels=channels), strict=True):  # type: ignore[arg-type]
         yield merge_record(record, analysis)
 
 
-def _channels(records: list[dict[str, Any]]) -> list[str | None]:
-    """Each record's `channel` field (vocab.Channel code, e.g. social), when it has one: the analyzer may use it."""
-    return [str(r["channel"]) if r.get("channel") not in (None, "") else None for r in records]
+def _channels(records: list[dict[str, Any]], default: str | None = None) -> list[str | None]:
+    """Each record's `channel` field (vocab.Channel code, e.g. social), else `default`: the analyzer may use it."""
+    return [str(r["channel"]) if r.get("channel") not in (None, "") else default for r in records]
 
 
 # Held-out splits of Weibo posts: their records carry channel=social, as they would if ingested.
@@ -178,7 +178,7 @@ def evaluate_file(
         raise InputFileError(f"{path or dataset}: no records")
     if any(field not in r or r[field] is None for r in records):
         raise InputFileError(f"{path or dataset}: every record needs a {field!r} field (gold label)")
-    channels = [c or channel for c in _channels(records)]
+    channels = _channels(records, channel)
     analyses = analyzer_for(settings).analyze_batch([str(r[text_field]) for r in records], channels=channels)
     report: dict[str, Any]
     if task == "reason":
