@@ -181,3 +181,10 @@ def test_eval_reads_the_channel_like_analyze(tmp_path: Path, monkeypatch: pytest
         assert confusion["matrix"][labels.index("anxiety")][labels.index(predicted[channel])] == 1, confusion
     bad = runner.invoke(app, ["eval", str(gold), "--task", "emotion", "--channel", "tv", "--home", str(tmp_path)])
     assert bad.exit_code == 2 and "tv" in bad.output
+
+
+def test_train_refuses_fewer_than_one_worker(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "--out", str(tmp_path / "m"), "--jobs", "0", "--home", str(tmp_path)])
+    assert result.exit_code == 2 and "--jobs" in result.output
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        svc.train(tmp_path / "m", jobs=0)

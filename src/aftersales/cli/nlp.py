@@ -117,6 +117,10 @@ def evaluate(
 def train(
     out: Annotated[Path, typer.Option(help="Where to write the models (use it as AFTERSALES_MODEL_DIR).")],
     with_feedback: Annotated[bool, typer.Option(help="Fold in the corrections stored in the database.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes for the model fits (default: one per CPU, at most 4)."),
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Reproduce every shipped model from ../shared/data and data/labels (optionally with agents' corrections)."""
@@ -130,7 +134,7 @@ def train(
     if not progress.handlers:
         progress.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
     with domain_errors():
-        metrics = svc.train(out, with_feedback, settings_for(home))
+        metrics = svc.train(out, with_feedback, settings_for(home), jobs)
     print_json({"out": str(out), "targets": metrics.get("targets"), "combined": metrics.get("combined")})
 
 

@@ -8,9 +8,13 @@ removed from every training set by its normalised text, so no model sees any tex
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +28,18 @@ from aftersales.nlp.models.features import HashingFeaturizer
 from aftersales.nlp.models.linear import HashedLinearClassifier
 from aftersales.vocab import Emotion, Reason, Stage
 
-__all__ = ["MODEL_VERSION", "TARGETS", "emotion_training_frame", "evaluate_models", "load_splits", "train_all"]
+__all__ = [
+    "MODEL_VERSION",
+    "TARGETS",
+    "default_jobs",
+    "emotion_training_frame",
+    "evaluate_models",
+    "load_splits",
+    "run_parallel",
+    "train_all",
+]
 
-MODEL_VERSION = "2026.11.7"  # year.month(.n) the shipped models were trained; bump on every retrain
+MODEL_VERSION = "2026.11.8"  # year.month(.n) the shipped models were trained; bump on every retrain
 SPLIT_SEED = ds.CS_SPLIT_SEED  # the same seed everywhere: a cs_labels test text is in its corpus's test split too
 TEST_SIZE = 0.2
 CS_WEIGHT = 5.0  # in-domain customer-service labels count more than public Weibo posts
@@ -109,10 +122,14 @@ _TASK_LABELS: dict[str, tuple[Sequence[str], bool, str]] = {
 }
 
 
-def fit_task(task: str, frame: pd.DataFrame) -> HashedLinearClassifier:
-    """Fit one task's model on a frame with `text` and the task's label column (also used for out-of-fold fits)."""
+def fit_task(task: str, frame: pd.DataFrame, hyper: dict[str, Any] | None = None) -> HashedLinearClassifier:
+    """Fit one task's model on a frame with `text` and the task's label column (also used for out-of-fold fits).
+
+    ``hyper`` defaults to ``HYPER[task]``; callers that fit in worker processes pass it, so a worker fits with the
+    caller's settings rather than its own fresh import's.
+    """
     labels, multilabel, column = _TASK_LABELS[task]
-    hp = HYPER[task]
+    hp = HYPER[task] if hyper is None else hyper
     feat = HashingFeaturizer(bits=hp["bits"], n_min=1, n_max=hp["n_max"])
     model = HashedLinearClassifier(task, labels, multilabel=multilabel, featurizer=feat, version=MODEL_VERSION)
     y = [list(r) for r in frame[column]] if multilabel else list(frame[column])
@@ -129,19 +146,60 @@ def emotion_training_frame(splits: dict[str, pd.DataFrame], feedback: pd.DataFra
     return emo
 
 
+def default_jobs() -> int:
+    """Worker processes for training: one per CPU, at most four (each fit holds a few hundred MB)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_parallel(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], jobs: int = 1) -> list[Any]:
+    """`fn(*args)` for every args tuple, in order; in `jobs` worker processes when more than one.
+
+    Every fit runs on one thread (liblinear; lbfgs with one BLAS thread, in turn or in a worker), so independent fits
+    side by side use the cores a sequential run leaves idle, and any `jobs` gives the same models: lbfgs often stops
+    at its iteration cap, where the BLAS thread count changes the weights it reaches. Workers are spawned interpreters,
+    so `fn` and its arguments must be picklable and `fn` importable; a fit that raises raises here.
+    """
+    if jobs <= 1 or len(calls) <= 1:
+        import sklearn.linear_model  # noqa: F401  loads every BLAS a fit uses (scipy's too), so the limit reaches it
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency, as training is
+
+        with threadpool_limits(1):  # as in a worker: lbfgs stops at its iteration cap on a thread-dependent path
+            return [fn(*args) for args in calls]
+    context = multiprocessing.get_context("spawn")
+    with _one_thread_children(), ProcessPoolExecutor(min(jobs, len(calls)), mp_context=context) as pool:
+        return list(pool.map(fn, *zip(*calls, strict=True)))
+
+
+# Read once, when a worker loads its BLAS / OpenMP runtime: a limit set after that (threadpoolctl in an initializer
+# runs before numpy is imported, so it finds nothing to limit) comes too late. Two workers with two BLAS threads each
+# on two cores made the out-of-fold phase twice as slow.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _one_thread_children() -> Iterator[None]:
+    """Workers started inside inherit one-thread settings for BLAS and OpenMP; this process's own are restored."""
+    saved = {name: os.environ.get(name) for name in _THREAD_VARS}
+    os.environ.update(dict.fromkeys(_THREAD_VARS, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def train_models(
-    splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None = None
+    splits: dict[str, pd.DataFrame], feedback: pd.DataFrame | None = None, jobs: int = 1
 ) -> dict[str, HashedLinearClassifier]:
     """Fit the five models (feedback rows, when given, join the customer-service training set at full weight)."""
     cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
     emo = emotion_training_frame(splits, feedback)
-    return {
-        "polarity": fit_task("polarity", splits["polarity_train"]),
-        "emotion": fit_task("emotion", emo),
-        "emotion_cs": fit_task("emotion_cs", cs),
-        "stage": fit_task("stage", cs),
-        "reasons": fit_task("reasons", cs),
-    }
+    plan = {"polarity": splits["polarity_train"], "emotion": emo, "emotion_cs": cs, "stage": cs, "reasons": cs}
+    fitted = run_parallel(fit_task, [(task, frame, HYPER[task]) for task, frame in plan.items()], jobs)
+    return dict(zip(plan, fitted, strict=True))
 
 
 def _single(model: HashedLinearClassifier, frame: pd.DataFrame, column: str) -> dict[str, Any]:
@@ -198,11 +256,11 @@ def evaluate_models(models: dict[str, HashedLinearClassifier], splits: dict[str,
     return results
 
 
-def train_all(out_dir: str | Path, with_feedback: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def train_all(out_dir: str | Path, with_feedback: list[dict[str, Any]] | None = None, jobs: int = 1) -> dict[str, Any]:
     """Train, evaluate and save the five models to ``out_dir`` (+ metrics.json); returns the metrics.
 
     ``with_feedback``: agent corrections as dicts with ``text``, ``emotion``, ``stage`` and ``reasons`` (all required),
-    appended to the customer-service training data.
+    appended to the customer-service training data. ``jobs``: worker processes for the fits (`run_parallel`).
     """
     out = Path(out_dir)
     t0 = time.perf_counter()
@@ -214,7 +272,7 @@ def train_all(out_dir: str | Path, with_feedback: list[dict[str, Any]] | None = 
         if missing:
             raise ValueError(f"feedback rows lack {sorted(missing)}")
         feedback = ds.drop_keys(feedback, set(splits["cs_test"]["key"]))
-    models = train_models(splits, feedback)
+    models = train_models(splits, feedback, jobs)
     t1 = time.perf_counter()
     metrics = evaluate_models(models, splits)
     for task, model in models.items():
@@ -230,8 +288,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point: train everything into --out and print the targets table."""
     parser = argparse.ArgumentParser(prog="python -m aftersales.nlp.train", description=__doc__)
     parser.add_argument("--out", required=True, help="directory for the .npz artefacts and metrics.json")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes for the fits")
     args = parser.parse_args(argv)
-    metrics = train_all(args.out)
+    metrics = train_all(args.out, jobs=args.jobs)
     print(json.dumps({"targets": metrics["targets"], "sizes": metrics["sizes"]}, indent=1))
 
 

@@ -273,8 +273,13 @@ def feedback_rows(settings: Settings | None = None) -> list[dict[str, Any]]:
     return list(by_text.values())
 
 
-def train(out: Path, with_feedback: bool = False, settings: Settings | None = None) -> dict[str, Any]:
-    """Train every model and the combiner into `out`; with_feedback folds in the stored corrections."""
+def train(
+    out: Path, with_feedback: bool = False, settings: Settings | None = None, jobs: int | None = None
+) -> dict[str, Any]:
+    """Train every model and the combiner into `out`; with_feedback folds in the stored corrections.
+
+    ``jobs``: worker processes for the model fits (default: one per CPU, at most four).
+    """
     from aftersales.nlp.calibrate import train_analyzer
 
     feedback: list[dict[str, Any]] | None = None
@@ -290,7 +295,13 @@ def train(out: Path, with_feedback: bool = False, settings: Settings | None = No
                 for r, a in zip(rows, current, strict=True)
             ]
     out.mkdir(parents=True, exist_ok=True)
-    return train_analyzer(out, feedback)
+    if jobs is None:
+        from aftersales.nlp.train import default_jobs
+
+        jobs = default_jobs()
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    return train_analyzer(out, feedback, jobs)
 
 
 def analyze_stored(

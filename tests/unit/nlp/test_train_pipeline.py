@@ -8,8 +8,10 @@ seconds anywhere and a broken step fails here rather than half an hour into a re
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +80,97 @@ def test_train_analyzer_writes_five_models_a_fitted_combiner_and_loadable_folder
     analyzer = Analyzer.from_directory(tmp_path)
     assert "emotion_cs" in analyzer.tasks and analyzer.params.emotion_cs_weight == params["emotion_cs_weight"]
     assert analyzer.analyze("发错货了，颜色不对哦").reasons  # a working Analyzer, not just files
+
+
+def _small_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    for task in tr.HYPER:
+        monkeypatch.setitem(tr.HYPER, task, tr.HYPER[task] | {"bits": 12})
+
+
+def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aftersales.nlp import calibrate
+
+    _small_hash(monkeypatch)
+    splits = _splits()
+    analyzer = Analyzer(tr.train_models(splits))
+    fits: list[tuple[str, set[str]]] = []
+    real_fit = tr.fit_task
+
+    def recording_fit(task: str, frame: pd.DataFrame, hyper: dict[str, object] | None = None) -> object:
+        fits.append((task, set(frame["key"])))
+        return real_fit(task, frame, hyper)
+
+    monkeypatch.setattr(tr, "fit_task", recording_fit)
+    serial = calibrate._oof(analyzer, splits, None, jobs=1)
+    cs_keys = set(splits["cs_train"]["key"])
+    assert [t for t, _ in fits] == list(calibrate._OOF_TASKS) * calibrate.FOLDS
+    for k in range(calibrate.FOLDS):
+        fold = dict(fits[k * len(calibrate._OOF_TASKS) : (k + 1) * len(calibrate._OOF_TASKS)])
+        held = cs_keys - fold["stage"]
+        assert held and fold["stage"] == fold["reasons"] == fold["emotion_cs"]
+        # the polarity and general emotion corpora hold customer-service texts too: the fold's are taken out
+        assert not held & fold["polarity"] and not held & fold["emotion"]
+    parallel = calibrate._oof(analyzer, splits, None, jobs=2)  # workers fit with the real fit_task
+    assert len(fits) == len(calibrate._OOF_TASKS) * calibrate.FOLDS  # none ran in this process
+    for task, proba in serial.probs.items():
+        assert np.allclose(proba, parallel.probs[task], atol=1e-6), task
+
+
+def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_hash(monkeypatch)
+    splits = _splits()
+    serial, parallel = tr.train_models(splits, jobs=1), tr.train_models(splits, jobs=3)
+    texts = list(splits["cs_test"]["text"])
+    assert list(serial) == list(parallel) == ["polarity", "emotion", "emotion_cs", "stage", "reasons"]
+    for task, model in serial.items():
+        assert np.allclose(model.predict_proba(texts), parallel[task].predict_proba(texts), atol=1e-6), task
+
+
+def test_review_dev_rows_are_online_shopping_texts_no_blended_model_trained_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aftersales.nlp import calibrate
+    from aftersales.nlp.models import fitting
+
+    _small_hash(monkeypatch)
+    splits = _splits()
+    analyzer = Analyzer(tr.train_models(splits))
+    n = 2 * fitting._SMALL  # a large-data corpus: its calibration split is what the dev set draws on
+    fresh = [f"第{i}次买，{'很好用' if i % 2 else '质量太差'}" for i in range(n)]
+    unseen = ds.dedup(
+        pd.DataFrame({"text": fresh, "polarity": ["positive" if i % 2 else "negative" for i in range(n)]})
+    )
+    reviews = pd.concat(
+        [
+            splits["polarity_train"].assign(source="online_shopping_10_cats"),  # customer-service texts: seen
+            unseen.iloc[: n // 2].assign(source="online_shopping_10_cats"),
+            unseen.iloc[n // 2 :].assign(source="waimai_10k"),
+        ],
+        ignore_index=True,
+    )
+    splits["polarity_train"] = reviews
+    calib = reviews[fitting.calibration_mask(len(reviews))]
+    cs_keys = set(splits["cs_train"]["key"])
+    assert calib["key"].isin(cs_keys).any() and (calib["source"] == "waimai_10k").any()  # both kinds are dropped
+    expected = calib[(calib["source"] == "online_shopping_10_cats") & ~calib["key"].isin(cs_keys)]
+    (dev,) = [d for d in calibrate.dev_sets(analyzer, splits, None) if d.kind == "polarity"]
+    assert 0 < len(dev.gold) == len(expected)
+    assert {ds.key_of(n.original) for n in dev.prep.norms} == set(expected["key"])
+
+
+def _thread_pools(_: int) -> list[int]:
+    """In a worker: the thread count of every BLAS / OpenMP runtime a fit loads."""
+    import scipy.sparse  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    return [int(pool["num_threads"]) for pool in threadpool_info()]
+
+
+def test_training_workers_use_one_thread_each_and_leave_this_process_alone() -> None:
+    before = {name: os.environ.get(name) for name in tr._THREAD_VARS}
+    pools = tr.run_parallel(_thread_pools, [(0,), (1,)], jobs=2)
+    assert all(p and max(p) == 1 for p in pools), pools  # two workers on two cores: no oversubscription
+    assert {name: os.environ.get(name) for name in tr._THREAD_VARS} == before
