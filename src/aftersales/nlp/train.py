@@ -142,12 +142,13 @@ def emotion_training_frame(splits: dict[str, pd.DataFrame], feedback: pd.DataFra
     """The emotion model's training rows, in order (feedback rows appended): its calibration split is drawn on them."""
     emo = splits["emotion_train"]
     if feedback is not None:
-        emo = pd.concat([emo, feedback[["text", "emotion", "source"]]], ignore_index=True)
+        columns = [c for c in ("text", "emotion", "source", "key") if c in feedback]  # key: out-of-fold exclusion
+        emo = pd.concat([emo, feedback[columns]], ignore_index=True)
     return emo
 
 
 def default_jobs() -> int:
-    """Worker processes for training: one per CPU, at most four (each fit holds a few hundred MB)."""
+    """Worker processes for training: one per CPU, at most four (a worker fitting a large model peaks near 1.7 GB)."""
     return max(1, min(4, os.cpu_count() or 1))
 
 

@@ -99,12 +99,26 @@ def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_noth
     real_fit = tr.fit_task
 
     def recording_fit(task: str, frame: pd.DataFrame, hyper: dict[str, object] | None = None) -> object:
-        fits.append((task, set(frame["key"])))
+        fits.append((task, {ds.key_of(t) for t in frame["text"]}))  # from the texts: a lost key column shows
         return real_fit(task, frame, hyper)
 
     monkeypatch.setattr(tr, "fit_task", recording_fit)
-    serial = calibrate._oof(analyzer, splits, None, jobs=1)
-    cs_keys = set(splits["cs_train"]["key"])
+    # agents' corrections join the customer-service and emotion training sets: out of fold they are held out too
+    corrections = [
+        ("这个赠品没收到，太坑了", "dissatisfaction", "explicit", ["missing_parts"]),
+        ("谢谢你们，很贴心", "gratitude", "none", []),
+    ]
+    feedback = ds.dedup(
+        pd.DataFrame(
+            [
+                {"text": f"{t}{s}", "emotion": e, "stage": st, "reasons": r, "source": "feedback"}
+                for s in SUFFIXES
+                for t, e, st, r in corrections
+            ]
+        )
+    )
+    serial = calibrate._oof(analyzer, splits, feedback, jobs=1)
+    cs_keys = set(splits["cs_train"]["key"]) | set(feedback["key"])
     assert [t for t, _ in fits] == list(calibrate._OOF_TASKS) * calibrate.FOLDS
     for k in range(calibrate.FOLDS):
         fold = dict(fits[k * len(calibrate._OOF_TASKS) : (k + 1) * len(calibrate._OOF_TASKS)])
@@ -112,7 +126,8 @@ def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_noth
         assert held and fold["stage"] == fold["reasons"] == fold["emotion_cs"]
         # the polarity and general emotion corpora hold customer-service texts too: the fold's are taken out
         assert not held & fold["polarity"] and not held & fold["emotion"]
-    parallel = calibrate._oof(analyzer, splits, None, jobs=2)  # workers fit with the real fit_task
+        assert set(feedback["key"]) - held <= fold["emotion"]  # the other folds' corrections are learned
+    parallel = calibrate._oof(analyzer, splits, feedback, jobs=2)  # workers fit with the real fit_task
     assert len(fits) == len(calibrate._OOF_TASKS) * calibrate.FOLDS  # none ran in this process
     for task, proba in serial.probs.items():
         assert np.allclose(proba, parallel.probs[task], atol=1e-6), task
