@@ -87,14 +87,19 @@ def _small_hash(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(tr.HYPER, task, tr.HYPER[task] | {"bits": 12})
 
 
+def _trained(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, pd.DataFrame], Analyzer]:
+    """The tiny splits and an Analyzer over models fitted on them (small hash spaces)."""
+    _small_hash(monkeypatch)
+    splits = _splits()
+    return splits, Analyzer(tr.train_models(splits))
+
+
 def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from aftersales.nlp import calibrate
 
-    _small_hash(monkeypatch)
-    splits = _splits()
-    analyzer = Analyzer(tr.train_models(splits))
+    splits, analyzer = _trained(monkeypatch)
     fits: list[tuple[str, set[str]]] = []
     real_fit = tr.fit_task
 
@@ -149,9 +154,7 @@ def test_review_dev_rows_are_online_shopping_texts_no_blended_model_trained_on(
     from aftersales.nlp import calibrate
     from aftersales.nlp.models import fitting
 
-    _small_hash(monkeypatch)
-    splits = _splits()
-    analyzer = Analyzer(tr.train_models(splits))
+    splits, analyzer = _trained(monkeypatch)
     n = 2 * fitting._SMALL  # a large-data corpus: its calibration split is what the dev set draws on
     fresh = [f"第{i}次买，{'很好用' if i % 2 else '质量太差'}" for i in range(n)]
     unseen = ds.dedup(
