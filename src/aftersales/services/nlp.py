@@ -281,7 +281,11 @@ def train(
     ``jobs``: worker processes for the model fits (default: one per CPU, at most four).
     """
     from aftersales.nlp.calibrate import train_analyzer
+    from aftersales.nlp.train import default_jobs
 
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:  # before any work: reading the corrections and creating `out` would be wasted
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     feedback: list[dict[str, Any]] | None = None
     if with_feedback:
         rows = feedback_rows(settings)
@@ -295,12 +299,6 @@ def train(
                 for r, a in zip(rows, current, strict=True)
             ]
     out.mkdir(parents=True, exist_ok=True)
-    if jobs is None:
-        from aftersales.nlp.train import default_jobs
-
-        jobs = default_jobs()
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
     return train_analyzer(out, feedback, jobs)
 
 
