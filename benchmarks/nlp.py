@@ -2,8 +2,10 @@
 
 Quality: the held-out metrics recorded when the shipped models were trained (models/artefacts/metrics.json), plus
 polarity accuracy of every system on the same de-duplicated held-out sample of online_shopping_10_cats.
-Speed: texts/s in batches of 1024 and single-text latency p50/p99, medians over --repeat runs.
-Usage: python benchmarks/nlp.py [--n 2000] [--repeat 3]   (needs ../shared/data and the `bench` extra)
+Speed: texts/s in batches of 1024 and single-text latency p50/p99, medians over --repeat runs. ``--baseline DIR``
+also times the Analyzer of another model folder (an earlier version's artefacts, an `aftersales train --out` folder)
+in the same run, its passes interleaved with the shipped models', so a change's cost is read on one machine state.
+Usage: python benchmarks/nlp.py [--n 2000] [--repeat 3] [--baseline DIR]   (needs ../shared/data and the `bench` extra)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,13 +26,21 @@ from machine import snapshot
 
 def _throughput(fn: Callable[[Sequence[str]], object], texts: Sequence[str], repeat: int, batch: int = 1024) -> float:
     """Median texts/s over `repeat` passes, in batches."""
-    rates = []
+    return _interleaved([fn], texts, repeat, batch)[0]
+
+
+def _interleaved(
+    fns: Sequence[Callable[[Sequence[str]], object]], texts: Sequence[str], repeat: int, batch: int = 1024
+) -> list[float]:
+    """Median texts/s of each function, one pass of each in turn per repeat (a noisy moment hits them alike)."""
+    rates: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for i in range(0, len(texts), batch):
-            fn(texts[i : i + batch])
-        rates.append(len(texts) / (time.perf_counter() - start))
-    return round(statistics.median(rates), 1)
+        for k, fn in enumerate(fns):
+            start = time.perf_counter()
+            for i in range(0, len(texts), batch):
+                fn(texts[i : i + batch])
+            rates[k].append(len(texts) / (time.perf_counter() - start))
+    return [round(statistics.median(r), 1) for r in rates]
 
 
 def _latency(fn: Callable[[str], object], texts: Sequence[str]) -> dict[str, float]:
@@ -46,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000, help="held-out texts to use")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a model folder timed in the same run (interleaved passes)")
     args = parser.parse_args()
     from aftersales.nlp import datasets as ds
     from aftersales.nlp.analyzer import Analyzer
@@ -68,14 +80,30 @@ def main() -> None:
     systems: dict[str, dict[str, Any]] = {}
     pred = ours_pol(texts)
     decided = [(p, t) for p, t in zip(pred, truth, strict=True) if p != "neutral"]
+    baseline = Analyzer.from_directory(args.baseline) if args.baseline else None
+    runs = [analyzer.analyze_batch] + ([baseline.analyze_batch] if baseline else [])
+    rates = _interleaved(runs, texts, args.repeat)
     systems["aftersales"] = {
+        "model_version": analyzer.version,
         "polarity_accuracy_binary": round(float(np.mean([p == t for p, t in zip(pred, truth, strict=True)])), 4),
         "neutral_share": round(1 - len(decided) / len(pred), 4),
-        "texts_per_s_batch1024": _throughput(analyzer.analyze_batch, texts, args.repeat),
+        "texts_per_s_batch1024": rates[0],
         **_latency(analyzer.analyze, texts[:500]),
         "loaded_rss_mb": round(rss1, 1),
         "model_load_rss_delta_mb": round(rss1 - rss0, 1),
     }
+    if baseline is not None:
+        base_pred = [a.polarity for a in baseline.analyze_batch(texts)]
+        systems["baseline"] = {
+            "models": str(args.baseline),
+            "model_version": baseline.version,
+            "polarity_accuracy_binary": round(
+                float(np.mean([p == t for p, t in zip(base_pred, truth, strict=True)])), 4
+            ),
+            "texts_per_s_batch1024": rates[1],
+            **_latency(baseline.analyze, texts[:500]),
+        }
+        systems["aftersales"]["speed_ratio_vs_baseline"] = round(rates[0] / rates[1], 3)
     try:
         from snownlp import SnowNLP
 

@@ -152,7 +152,7 @@ class Analyzer:
         for key, tasks in self._groups.items():
             config = dict(key)
             if shared is not None:
-                feats = shared.restrict(config["n_max"], config["bits"])
+                feats = shared.restrict(config["n_max"], config["bits"], config.get("weighting", "sqrt"))
             else:
                 feats = self.models[tasks[0]].featurizer.transform(texts)
             for task in tasks:

@@ -75,6 +75,10 @@ class CompiledLexicons:
         for term in lex.shadows:
             if term.lower() not in effects:  # a shadow only hides words; any real meaning wins
                 effects[term.lower()] = [(SHADOW, "", 0.0)]
+        # A split shadow hides only its front; the scanner reads the rest again (`RuleLayer._unshadow`).
+        self.split_shadows = {
+            t.lower(): p for t, p in lex.split_shadows.items() if effects.get(t.lower()) == [(SHADOW, "", 0.0)]
+        }
         # "not as described" is also "is not as described", "isn't as described" …; "doesn't fit" also "does not fit".
         for term in [t for t in effects if LATIN.search(t)]:
             for variant in english_variants(term):

@@ -225,6 +225,8 @@ class RuleLayer:
     def _scan(self, low: str) -> list[tuple[int, int, str]]:
         """All lexicon hits, ordered by position (non-overlapping within each script)."""
         hits = [(m.start(), m.end(), m.group()) for m in self._c.zh.finditer(low)]
+        if self._c.split_shadows and any(t in self._c.split_shadows for _s, _e, t in hits):
+            hits = self._unshadow(low, hits)
         if hits and any(t in self._c.neg_tails for _s, _e, t in hits):
             hits = self._resplit(low, hits)
         if LATIN.search(low):
@@ -232,6 +234,18 @@ class RuleLayer:
             if en:
                 hits = sorted(hits + en) if hits else en
         return hits
+
+    def _unshadow(self, low: str, hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Read again what a split shadow covers after its front: "赠品没有问题" is read as 没有问题, a denied problem.
+
+        The front (the thing, 赠品) is masked, offsets kept, so the greedy scan cannot rebuild the missing-part term
+        赠品没有 the shadow exists to hide; a thing said to be fine is no complaint topic either.
+        """
+        chars = list(low)
+        for s, _e, term in hits:
+            front = self._c.split_shadows.get(term, 0)
+            chars[s : s + front] = "\x00" * front
+        return [(m.start(), m.end(), m.group()) for m in self._c.zh.finditer("".join(chars))]
 
     def _resplit(self, low: str, hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Give back a lexicalised negation that a longer negator swallowed its first character of.

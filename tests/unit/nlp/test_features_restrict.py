@@ -12,11 +12,11 @@ TEXTS = st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=6)
 
 
 @settings(max_examples=150, deadline=None)
-@given(texts=TEXTS, n_max=st.integers(1, 4), bits=st.integers(12, 20))
-def test_restrict_equals_a_direct_transform(texts: list[str], n_max: int, bits: int) -> None:
+@given(texts=TEXTS, n_max=st.integers(1, 4), bits=st.integers(12, 20), weighting=st.sampled_from(["sqrt", "binary"]))
+def test_restrict_equals_a_direct_transform(texts: list[str], n_max: int, bits: int, weighting: str) -> None:
     wide = HashingFeaturizer(bits=20, n_min=1, n_max=4).transform(texts)
-    direct = HashingFeaturizer(bits=bits, n_min=1, n_max=n_max).transform(texts)
-    got = wide.restrict(n_max, bits)
+    direct = HashingFeaturizer(bits=bits, n_min=1, n_max=n_max, weighting=weighting).transform(texts)
+    got = wide.restrict(n_max, bits, weighting)
     for name in ("indices", "values", "indptr", "starts", "lengths"):
         np.testing.assert_array_equal(getattr(got, name), getattr(direct, name), err_msg=name)
 

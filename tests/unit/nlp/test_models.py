@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -51,10 +52,19 @@ def _multilabel() -> HashedLinearClassifier:
     return model.fit(POS + NEG, [[]] * 6 + REASONS, C=10.0, folds=3)
 
 
+def _multilabel_presence_idf() -> HashedLinearClassifier:
+    """The shipped reasons recipe: n-gram presence, idf-scaled while learning."""
+    labels = ["quality_defect", "wrong_item", "logistics_delay"]
+    feat = HashingFeaturizer(bits=12, n_max=3, weighting="binary")
+    model = HashedLinearClassifier("reasons", labels, multilabel=True, featurizer=feat)
+    return model.fit(POS + NEG, [[]] * 6 + REASONS, C=3.0, idf=True, folds=3)
+
+
 FACTORIES: dict[str, Callable[[], HashedLinearClassifier]] = {
     "binary": _single,
     "multiclass": _multiclass,
     "multilabel": _multilabel,
+    "multilabel-presence-idf": _multilabel_presence_idf,
 }
 EDGE = ["", "😡😡😡", "好" * 10_000, "   ", "Quality is bad, I want a refund!!", "這個商品質量太差了", "\x00\ufeff"]
 
@@ -192,3 +202,66 @@ def test_an_uncalibrated_fit_keeps_unit_temperature_and_learns_the_same_weights(
     assert plain.metadata == {"n_train": 12, "n_calibration": 0}
     assert np.array_equal(plain.weights, calibrated.weights) and np.array_equal(plain.bias, calibrated.bias)
     assert plain.options["calibrate"] is False
+
+
+def test_presence_weighting_counts_each_bucket_once_with_unit_norm() -> None:
+    feat = HashingFeaturizer(bits=16, n_max=2, weighting="binary")
+    feats = feat.transform(["差差差差", "质量差，质量差", ""])
+    mat = feat.to_csr(feats).toarray()
+    np.testing.assert_allclose((mat**2).sum(axis=1), 1.0, rtol=1e-6)
+    for row in mat:  # every bucket present in a text weighs the same, however often it occurs
+        assert np.unique(row[row > 0]).size == 1
+    # "差差差差" framed has 4 distinct buckets (差, ^差, 差差, 差$); the default weighting lets repeats add up
+    assert np.count_nonzero(mat[0]) == 4 and mat[0].max() == pytest.approx(0.5)
+    plain = HashingFeaturizer(bits=16, n_max=2).transform(["差差差差"])
+    assert HashingFeaturizer(bits=16, n_max=2).to_csr(plain).toarray().max() > 0.5
+    assert feat.config["weighting"] == "binary" and HashingFeaturizer().config["weighting"] == "sqrt"
+
+
+def test_an_unknown_weighting_is_refused() -> None:
+    with pytest.raises(ValueError, match="weighting"):
+        HashingFeaturizer(weighting="tfidf")
+    with pytest.raises(ValueError, match="weighting"):
+        HashingFeaturizer(bits=12).transform(["质量差"]).restrict(2, 12, "tfidf")
+
+
+def test_to_csr_leaves_the_features_as_they_were() -> None:
+    feat = HashingFeaturizer(bits=12, n_max=2)
+    feats = feat.transform(["好好好好", "质量差，质量差"])
+    values = feats.values.copy()
+    feat.to_csr(feats)
+    np.testing.assert_array_equal(feats.values, values)
+
+
+def test_idf_is_folded_into_weights_that_read_raw_features() -> None:
+    """Learning on idf-scaled features gives the same scores as the saved model on raw ones."""
+    from scipy.sparse import diags
+    from sklearn.linear_model import LogisticRegression
+
+    from aftersales.nlp.models import fitting
+
+    model = _multilabel_presence_idf()
+    x = model.featurizer.to_csr(model.featurize(POS + NEG)[1])
+    scale = fitting.idf_weights(x)
+    df = np.asarray((x > 0).sum(axis=0)).ravel()
+    np.testing.assert_allclose(scale, np.log(13.0 / (1.0 + df)) + 1.0)
+    y = np.array([0] * 6 + [1, 0, 1, 0, 1, 0])  # quality_defect
+    ref = LogisticRegression(C=3.0, solver="liblinear", class_weight="balanced", random_state=0)
+    ref.fit(x @ diags(scale), y)
+    want = ref.decision_function(x @ diags(scale))
+    got = model.decision_function(POS + NEG)[:, 0]
+    np.testing.assert_allclose(got, want, atol=2e-3)  # float32 weights, |w| < 1e-3 not pruned here
+
+
+def test_a_model_saved_before_weightings_existed_loads_with_the_default(tmp_path: Path) -> None:
+    model = _multilabel()
+    header = model.header()
+    del header["featurizer"]["weighting"]
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    np.savez_compressed(path, **arrays)
+    loaded = HashedLinearClassifier.load(path)
+    assert loaded.featurizer.weighting == "sqrt"
+    assert [p.labels for p in loaded.predict(NEG)] == [p.labels for p in model.predict(NEG)]

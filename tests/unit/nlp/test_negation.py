@@ -31,6 +31,7 @@ def sig(layer: RuleLayer, text: str) -> RuleSignals:
 
 # Negated complaints (double negation, negated negative words, denied problems): never a complaint.
 NEGATED_COMPLAINTS = [
+    "赠品没有问题，质量也不错",  # the polarity model alone reads this 0.64 negative (v2026.11.8)
     "一点也不差",
     "并不难用",
     "没有坏",

@@ -82,11 +82,15 @@ def test_an_aspect_term_does_not_swallow_the_negation_after_it(layer: RuleLayer,
     assert math.copysign(1, s.polarity) == sign and s.polarity != 0
 
 
-@pytest.mark.parametrize("text", ["赠品没有问题", "发票没有问题", "餐具没有坏，东西不错"])
+@pytest.mark.parametrize(
+    "text", ["赠品没有问题", "发票没有问题", "餐具没有坏，东西不错", "赠品没有什么问题，质量也不错"]
+)
 def test_a_missing_part_term_does_not_read_a_denied_problem(layer: RuleLayer, text: str) -> None:
     """ "赠品没有" (the gift is missing) must not take the 没有 of "没有问题" (the gift is fine)."""
     s = sig(layer, text)
     assert s.reasons["missing_parts"] == 0 and s.polarity >= 0
+    # the denied problem is still read as one, so the models' trust falls where "没有问题" fools them
+    assert s.negations == 1 and s.negated_share == 1.0
 
 
 def test_a_missing_part_is_still_read(layer: RuleLayer) -> None:

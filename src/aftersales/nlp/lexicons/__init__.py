@@ -24,6 +24,7 @@ from aftersales.nlp.lexicons.modifiers import (
     POLITENESS,
     PROBLEM_NOUNS,
     SHADOWS,
+    SPLIT_SHADOWS,
     URGENCY,
 )
 from aftersales.nlp.lexicons.reasons import ASPECT_TERMS, DENIABLE_CODES, NEGATION_KEEPS, REASON_TERMS
@@ -58,6 +59,7 @@ class Lexicons:
     swearing: frozenset[str] = field(default_factory=frozenset)  # anger words that are no opinion of an aspect
     negation_keeps: frozenset[str] = field(default_factory=frozenset)  # reason terms still complaints when negated
     deniable_codes: frozenset[str] = field(default_factory=frozenset)  # codes whose weak terms can be denied too
+    split_shadows: Mapping[str, int] = field(default_factory=dict)  # shadow → length of the front it hides
     version: str = field(default="lexicon-2")
 
     @staticmethod
@@ -85,6 +87,7 @@ class Lexicons:
             swearing=SWEARING,
             negation_keeps=NEGATION_KEEPS,
             deniable_codes=DENIABLE_CODES,
+            split_shadows=SPLIT_SHADOWS,
         )
 
     def extend(

@@ -2,8 +2,13 @@
 
 Each text is framed as ``\\x02 text \\x03`` (so n-grams can say "at the start"/"at the end"); every n-gram of length
 ``n_min..n_max`` is hashed with 64-bit FNV-1a over its code points (fixed constants, no salt: identical in every
-process) into ``2**bits`` buckets. A text's features are its n-gram occurrences, each worth ``1/sqrt(count)`` so a
-row has unit L2 norm when no n-gram repeats; repeats add up, like term frequency.
+process) into ``2**bits`` buckets. A text's features are its n-gram occurrences. Two weightings:
+
+* ``sqrt`` (default): each occurrence is worth ``1/sqrt(occurrences in the text)``, so a row has unit L2 norm when no
+  n-gram repeats; repeats add up, like term frequency.
+* ``binary``: each distinct bucket of a text counts once, worth ``1/sqrt(distinct buckets)`` (a repeated n-gram's
+  occurrences share that value), so a row always has unit L2 norm. Presence, not frequency: better for the reasons
+  model, whose cues are named once and whose labels do not grow with repetition (docs/models.md, v2026.11.9).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Features", "HashingFeaturizer"]
+__all__ = ["WEIGHTINGS", "Features", "HashingFeaturizer"]
+
+WEIGHTINGS = ("sqrt", "binary")
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -37,7 +44,7 @@ class Features:
         """Number of texts in the batch."""
         return len(self.indptr) - 1
 
-    def restrict(self, n_max: int, bits: int) -> Features:
+    def restrict(self, n_max: int, bits: int, weighting: str = "sqrt") -> Features:
         """The features a featuriser with the same n_min but a smaller ``n_max``/``bits`` would produce.
 
         Exact: an n-gram's hash does not depend on the bucket count (a smaller table keeps the low bits) and
@@ -50,8 +57,8 @@ class Features:
         docs = np.repeat(np.arange(n_rows, dtype=np.int64), counts)[keep]
         kept = np.bincount(docs, minlength=n_rows)
         indptr = np.concatenate(([0], np.cumsum(kept))).astype(np.int64)
-        values = (1.0 / np.sqrt(np.maximum(kept, 1)))[docs].astype(np.float32)
         indices = self.indices[keep] & np.int64((1 << bits) - 1)
+        values = _values(docs, indices, n_rows, bits, weighting)
         return Features(indices, values, indptr, self.starts[keep], self.lengths[keep])
 
     def span(self, k: int, text_len: int) -> tuple[int, int]:
@@ -60,13 +67,33 @@ class Features:
         return max(start, 0), min(start + int(self.lengths[k]), text_len)
 
 
+def _values(
+    docs: npt.NDArray[np.int64], indices: npt.NDArray[np.int64], n_rows: int, bits: int, weighting: str
+) -> npt.NDArray[np.float32]:
+    """Each occurrence's value under `weighting` (see the module docstring); `docs` is its text, in CSR order."""
+    if weighting == "sqrt":
+        counts = np.bincount(docs, minlength=n_rows)
+        return (1.0 / np.sqrt(np.maximum(counts, 1)))[docs].astype(np.float32)
+    if weighting != "binary":
+        raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
+    if not len(docs):
+        return np.zeros(0, dtype=np.float32)
+    _, inverse, per_key = np.unique((docs << np.int64(bits)) | indices, return_inverse=True, return_counts=True)
+    repeats = per_key[inverse]  # how often this occurrence's bucket occurs in its text
+    distinct = np.rint(np.bincount(docs, weights=1.0 / repeats, minlength=n_rows))
+    out: npt.NDArray[np.float32] = (1.0 / (np.sqrt(np.maximum(distinct, 1.0))[docs] * repeats)).astype(np.float32)
+    return out
+
+
 class HashingFeaturizer:
     """Character n-grams hashed into ``2**bits`` buckets; pure and stateless, so it needs no fitting."""
 
-    def __init__(self, bits: int = 20, n_min: int = 1, n_max: int = 4) -> None:
+    def __init__(self, bits: int = 20, n_min: int = 1, n_max: int = 4, weighting: str = "sqrt") -> None:
         if not 8 <= bits <= 26 or not 1 <= n_min <= n_max <= 8:
             raise ValueError("bits must be in [8, 26] and 1 <= n_min <= n_max <= 8")
-        self.bits, self.n_min, self.n_max = bits, n_min, n_max
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
+        self.bits, self.n_min, self.n_max, self.weighting = bits, n_min, n_max, weighting
 
     @property
     def n_features(self) -> int:
@@ -74,9 +101,9 @@ class HashingFeaturizer:
         return 1 << self.bits
 
     @property
-    def config(self) -> dict[str, int]:
+    def config(self) -> dict[str, Any]:
         """JSON-ready parameters (saved with a model, so loading rebuilds the same featuriser)."""
-        return {"bits": self.bits, "n_min": self.n_min, "n_max": self.n_max}
+        return {"bits": self.bits, "n_min": self.n_min, "n_max": self.n_max, "weighting": self.weighting}
 
     @staticmethod
     def prepare(text: str) -> str:
@@ -118,7 +145,7 @@ class HashingFeaturizer:
         docs = doc_of[pos]
         counts = np.bincount(docs, minlength=len(texts))
         indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        values = (1.0 / np.sqrt(np.maximum(counts, 1)))[docs].astype(np.float32)
+        values = _values(docs, indices, len(texts), self.bits, self.weighting)
         starts = (pos - doc_start[docs] - 1).astype(np.int32)
         return Features(indices, values, indptr, starts, lengths)
 
@@ -126,6 +153,7 @@ class HashingFeaturizer:
         """A scipy CSR matrix of the batch (training only: scipy is not needed to predict)."""
         from scipy.sparse import csr_matrix
 
-        mat = csr_matrix((feats.values, feats.indices, feats.indptr), shape=(feats.n_rows, self.n_features))
-        mat.sum_duplicates()
+        shape = (feats.n_rows, self.n_features)
+        mat = csr_matrix((feats.values, feats.indices, feats.indptr), shape=shape, copy=True)
+        mat.sum_duplicates()  # in place: the copy keeps `feats` as it was
         return mat

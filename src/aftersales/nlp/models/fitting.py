@@ -3,8 +3,10 @@
 Binary tasks average a logistic regression with an NB-LR (logistic regression on features scaled by naive-Bayes
 log-count ratios, Wang & Manning 2012); both are linear in the raw features, so the average folds into one weight
 vector. Multi-class tasks use multinomial logistic regression, multi-label tasks one balanced logistic regression per
-label. Calibration (temperature, thresholds) is fitted on out-of-fold scores, never on the rows it scores; a model whose
-scale is fitted downstream (``calibrate=False``) skips it.
+label. With ``idf=True`` the learner sees every bucket scaled by its smoothed inverse document frequency in the rows it
+learns from; the scale is folded back into the weights, so a saved model still reads the raw features. Calibration
+(temperature, thresholds) is fitted on out-of-fold scores, never on the rows it scores; a model whose scale is fitted
+downstream (``calibrate=False``) skips it.
 """
 
 from __future__ import annotations
@@ -45,10 +47,26 @@ def _logreg(c: float, class_weight: Any = None, solver: str = "liblinear", max_i
     return LogisticRegression(C=c, solver=solver, class_weight=class_weight, max_iter=max_iter, random_state=0)
 
 
+def idf_weights(x: Any) -> _F:
+    """Smoothed inverse document frequency of every column, ``log((1 + n) / (1 + df)) + 1`` (scikit-learn's)."""
+    rows = x.tocsr(copy=True)
+    rows.sum_duplicates()  # one entry per (row, column): the count is the column's document frequency
+    rows.eliminate_zeros()
+    df = np.bincount(rows.indices, minlength=x.shape[1])
+    out: _F = np.log((1.0 + x.shape[0]) / (1.0 + df)) + 1.0
+    return out
+
+
 def _learn(
     model: HashedLinearClassifier, x: Any, y: npt.NDArray[np.int64], sw: _F, opts: dict[str, Any]
 ) -> tuple[_F, _F]:
-    """Weights (n_features × columns) and bias for one training set."""
+    """Weights (n_features × columns) and bias for one training set (idf scaling folded back into the weights)."""
+    if opts.get("idf"):
+        from scipy.sparse import diags
+
+        scale = idf_weights(x)
+        w, b = _learn(model, x @ diags(scale), y, sw, {k: v for k, v in opts.items() if k != "idf"})
+        return w * scale[:, None], b
     c = float(opts.get("C", 10.0))
     cw = opts.get("class_weight")
     n_features = model.featurizer.n_features
