@@ -8,7 +8,8 @@ process) into ``2**bits`` buckets. A text's features are its n-gram occurrences.
   n-gram repeats; repeats add up, like term frequency.
 * ``binary``: each distinct bucket of a text counts once, worth ``1/sqrt(distinct buckets)`` (a repeated n-gram's
   occurrences share that value), so a row always has unit L2 norm. Presence, not frequency: better for the reasons
-  model, whose cues are named once and whose labels do not grow with repetition (docs/models.md, v2026.11.9).
+  model, whose cues are named once and whose labels do not grow with repetition (v2026.11.9), and for the
+  customer-service emotion head once the combiner blends it (v2026.11.10; docs/models.md).
 """
 
 from __future__ import annotations
