@@ -8,7 +8,7 @@ ChnSentiCorp hotels is the out-of-domain *test* set, and online_shopping's é…’åº
 neither can choose a recipe. This proxy can: for each of six categories, fit on the polarity training split minus that
 category (waimai included) and score the category's training rows. The learner is the shipped one's core, the mean
 of a logistic regression and an NB-LR (`fitting._learn`'s binary path), fitted on all remaining rows (no calibration
-split: accuracy at logit 0 needs none). About 8 minutes per variant on one core. The test splits are never read.
+split: accuracy at logit 0 needs none). About 2 minutes per variant on one core. The test splits are never read.
 """
 
 from __future__ import annotations
