@@ -72,7 +72,7 @@ class CompiledLexicons:
             (CONTRAST, lex.contrast),
         ):
             add(kind, "", table.items())
-        for term in lex.shadows:
+        for term in (*lex.shadows, *lex.split_shadows):
             if term.lower() not in effects:  # a shadow only hides words; any real meaning wins
                 effects[term.lower()] = [(SHADOW, "", 0.0)]
         # A split shadow hides only its front; the scanner reads the rest again (`RuleLayer._unshadow`).

@@ -59,7 +59,7 @@ class Lexicons:
     swearing: frozenset[str] = field(default_factory=frozenset)  # anger words that are no opinion of an aspect
     negation_keeps: frozenset[str] = field(default_factory=frozenset)  # reason terms still complaints when negated
     deniable_codes: frozenset[str] = field(default_factory=frozenset)  # codes whose weak terms can be denied too
-    split_shadows: Mapping[str, int] = field(default_factory=dict)  # shadow → length of the front it hides
+    split_shadows: Mapping[str, int] = field(default_factory=dict)  # shadows hiding only their front (length)
     version: str = field(default="lexicon-2")
 
     @staticmethod

@@ -138,11 +138,10 @@ SHADOWS: frozenset[str] = frozenset(
     )
 )
 # "赠品没有问题" is "the gift is fine": the missing-part term 赠品没有 must not take the 没有 of 没有问题 or 没有坏.
-# Each such shadow hides only the thing (its first characters, the value): what follows is read again, so 没有问题
-# still counts as a denied problem (the model-trust signal) and the thing as what the sentence is about.
+# Each is a split shadow: it hides only the thing (its first characters, the value; a thing said to be fine is no
+# complaint topic) and what follows is read again, so 没有问题 still counts as a denied problem (model trust falls).
 SPLIT_SHADOWS: dict[str, int] = {
     f"{thing}{rest}": len(thing)
     for thing in ("赠品", "发票", "餐具", "筷子", "米饭", "饮料")
     for rest in ("没有问题", "没有什么问题", "没有坏", "没有破", "没有损坏")
 }
-SHADOWS |= frozenset(SPLIT_SHADOWS)
