@@ -1,6 +1,7 @@
 """Pick texts from ../shared/data for the next labelling round, and check label files before they are committed.
 
     python scripts/labelling.py select --out /tmp/labelbatches     # writes batch files WITH text (never commit them)
+    python scripts/labelling.py pick --out /tmp/labelbatches --round round7   # model-picked training-split batches
     python scripts/labelling.py check data/labels/round2_r1.jsonl --batch /tmp/labelbatches/round2_r1.jsonl
     python scripts/labelling.py agreement data/labels/agreement/round4_agreement.jsonl   # blind second labels vs first
 
@@ -9,6 +10,10 @@ Two kinds of batch (docs/labelling.md, "Round 2"):
   20 % of them fall into the fixed cs_labels test split by the split's hash, exactly as in round 1;
 - **enriched** batches: texts matching cue words of rare reasons, emotions and stages, chosen **only among texts whose
   hash puts them in the training split**, so the test set stays a random sample and never sees keyword-picked texts.
+
+`pick` (round 7 on) draws from the training split only, so the test split stays fixed and a new round's gain is
+measured on the same texts: batches the shipped models are least sure of (`u`: reasons; `m`: the rare emotions) and a
+random sample of the training split (`t`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,18 @@ SKIP_CATEGORIES = {"酒店"}  # the hotels slice is the polarity model's out-of-
 NEGATIVE_SHARE = 0.7
 RANDOM_SIZE = 300
 AGREEMENT_SIZE = 120
-SEEDS = {"round2": 20261125, "round3": 20261126, "round4": 20261127, "round5": 20261128, "round6": 20261129}
+SEEDS = {
+    "round2": 20261125,
+    "round3": 20261126,
+    "round4": 20261127,
+    "round5": 20261128,
+    "round6": 20261129,
+    "round7": 20261130,
+    "round8": 20261201,
+}
+PICKED_SIZE = 250
+# The emotions the cue pools could not supply (docs/labelling.md), with each one's share of an `m` batch.
+RARE_EMOTIONS = {"relief": 0.4, "anxiety": 0.4, "gratitude": 0.2}
 
 # Cue words for classes the first 2,000 labels hold few of (docs/labelling.md).
 CUES: dict[str, str] = {
@@ -158,6 +174,74 @@ def select(
     return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{round_name}_*.jsonl"))}
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
+def select_picked(
+    out: Path,
+    round_name: str = "round7",
+    uncertain_batches: int = 4,
+    random_batches: int = 2,
+    rare_batches: int = 1,
+    models: Path | None = None,
+) -> dict[str, int]:
+    """Write model-picked and random batches drawn **only from the training split**, so the test split stays as it is.
+
+    - `u` batches: the texts the shipped reasons model is least sure of — the smallest distance, in logits, between
+      any reason's probability and that reason's threshold (uncertainty sampling: each label there moves a boundary);
+    - `t` batches: a random sample of the training split (by category, 70 % negative, as the random batches);
+    - `m` batches: for each rare emotion (relief, anxiety, gratitude; `RARE_EMOTIONS` gives each one's share), the
+      texts the shipped customer-service emotion head finds likeliest to hold it, which no cue word finds any more.
+
+    `models` is the folder of the models that pick (default: the shipped ones).
+    """
+    from aftersales.nlp.models import ARTEFACTS  # the shipped models; only this selection needs them
+    from aftersales.nlp.models.linear import HashedLinearClassifier
+
+    seed = SEEDS[round_name]
+    rng = np.random.default_rng(seed)
+    frame = _sources()
+    done = _labelled()
+    seen = set(zip(done["dataset"], done["row"], strict=True))
+    pool = frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
+    pool = pool[pool["frac"] >= ds.CS_TEST_SIZE].reset_index(drop=True)
+    out.mkdir(parents=True, exist_ok=True)
+    texts = list(pool["text"])
+    reasons = HashedLinearClassifier.load((models or ARTEFACTS) / "reasons.npz")
+    emotion = HashedLinearClassifier.load((models or ARTEFACTS) / "emotion_cs.npz")
+    margin = np.abs(_logit(reasons.predict_proba(texts)) - _logit(reasons.thresholds[None, :])).min(axis=1)
+    emo_p = emotion.predict_proba(texts)
+    taken: set[str] = set()
+
+    def take(order: np.ndarray, n: int) -> pd.DataFrame:
+        rows = pool.iloc[[i for i in order if pool["key"].iat[i] not in taken][:n]]
+        taken.update(rows["key"])
+        return rows.sample(frac=1.0, random_state=seed)
+
+    batches = {"u": take(np.argsort(margin, kind="stable"), uncertain_batches * PICKED_SIZE)}
+    rare = [
+        take(
+            np.argsort(-emo_p[:, emotion.labels.index(code)], kind="stable"), round(share * rare_batches * PICKED_SIZE)
+        )
+        for code, share in RARE_EMOTIONS.items()
+    ]
+    batches["m"] = pd.concat(rare).sample(frac=1.0, random_state=seed)
+    picks = []
+    per_cat = random_batches * PICKED_SIZE // pool["cat"].nunique() + 1
+    for _, group in pool[~pool["key"].isin(taken)].groupby("cat"):
+        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
+            part = group[group["label"] == label]
+            picks.append(part.iloc[rng.choice(len(part), min(len(part), round(per_cat * share)), replace=False)])
+    batches["t"] = pd.concat(picks).sample(frac=1.0, random_state=seed).head(random_batches * PICKED_SIZE)
+    counts = {"u": uncertain_batches, "m": rare_batches, "t": random_batches}
+    for kind, rows in batches.items():
+        for b in range(counts[kind]):
+            _write(out / f"{round_name}_{kind}{b + 1}.jsonl", rows.iloc[b * PICKED_SIZE : (b + 1) * PICKED_SIZE])
+    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{round_name}_*.jsonl"))}
+
+
 def _write(path: Path, rows: pd.DataFrame) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for _, row in rows.iterrows():
@@ -232,7 +316,7 @@ def agreement(second: Path) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: select | check."""
+    """Command line: select | pick | check | agreement."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     sel = sub.add_parser("select", help="write the next round's batches (with text) to --out")
@@ -241,6 +325,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sel.add_argument("--random-batches", type=int, default=4)
     sel.add_argument("--enriched-batches", type=int, default=2)
     sel.add_argument("--per-cue", type=int, default=24)
+    pick = sub.add_parser("pick", help="write model-picked and random training-split batches (with text) to --out")
+    pick.add_argument("--out", type=Path, required=True)
+    pick.add_argument("--round", default="round7", choices=sorted(SEEDS))
+    pick.add_argument("--uncertain-batches", type=int, default=4)
+    pick.add_argument("--random-batches", type=int, default=2)
+    pick.add_argument("--rare-batches", type=int, default=1)
+    pick.add_argument("--models", type=Path, help="folder of the models that pick (default: the shipped ones)")
     chk = sub.add_parser("check", help="validate a label file (optionally against its batch)")
     chk.add_argument("labels", type=Path)
     chk.add_argument("--batch", type=Path)
@@ -252,6 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.cmd == "select":
         sizes = select(args.out, args.round, args.random_batches, args.enriched_batches, args.per_cue)
+        print(json.dumps(sizes, indent=1))
+        return 0
+    if args.cmd == "pick":
+        sizes = select_picked(
+            args.out, args.round, args.uncertain_batches, args.random_batches, args.rare_batches, args.models
+        )
         print(json.dumps(sizes, indent=1))
         return 0
     problems = check(args.labels, args.batch)

@@ -33,3 +33,37 @@ def test_agreement_counts_each_disagreement(labelling: ModuleType, tmp_path: Pat
     assert out["emotion_accuracy"] == 0.75 and out["stage_accuracy"] == 1.0 and out["polarity_accuracy"] == 1.0
     n_first = sum(len(r["reasons"]) for r in first)
     assert out["reasons_micro_f1"] == round(2 * n_first / (2 * n_first + 1), 3)  # one extra reason: one false positive
+
+
+@pytest.mark.data
+def test_picked_batches_come_from_the_training_split_and_are_the_models_least_sure(
+    labelling: ModuleType, tmp_path: Path
+) -> None:
+    from aftersales.nlp import datasets as ds
+    from tests.conftest import shared_data
+
+    shared_data("online_shopping_10_cats")
+    shared_data("waimai_10k")
+    sizes = labelling.select_picked(tmp_path, "round7", uncertain_batches=1, random_batches=1, rare_batches=1)
+    full = labelling.PICKED_SIZE
+    assert sizes["round7_u1.jsonl"] == sizes["round7_m1.jsonl"] == full
+    assert 0.9 * full <= sizes["round7_t1.jsonl"] <= full  # the category strata can run short, as in rounds 5 and 6
+    batches = {k: [json.loads(line) for line in (tmp_path / f"round7_{k}1.jsonl").open()] for k in ("m", "t", "u")}
+    rows = [r for b in batches.values() for r in b]
+    assert len({(r["dataset"], r["row"]) for r in rows}) == len(rows)  # no text in two batches
+    done = {(r["dataset"], r["row"]) for r in labelling._labelled().to_dict("records")}
+    assert not done & {(r["dataset"], r["row"]) for r in rows}  # nothing labelled before
+    keys = [ds.key_of(r["text"]) for r in rows]
+    assert (ds.split_fraction(keys, ds.CS_SPLIT_SEED) >= ds.CS_TEST_SIZE).all()  # the test split is never touched
+    assert all(ds.text_sha16(r["text"]) == r["sha1"] for r in rows)
+    # the uncertain batch sits closer to the reasons thresholds than the random one
+    from aftersales.nlp.models import ARTEFACTS
+    from aftersales.nlp.models.linear import HashedLinearClassifier
+
+    reasons = HashedLinearClassifier.load(ARTEFACTS / "reasons.npz")
+
+    def margin(batch: list[dict[str, object]]) -> float:
+        logits = labelling._logit(reasons.predict_proba([str(r["text"]) for r in batch]))
+        return float(abs(logits - labelling._logit(reasons.thresholds[None, :])).min(axis=1).max())
+
+    assert margin(batches["u"]) < margin(batches["t"])
