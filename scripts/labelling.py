@@ -117,6 +117,25 @@ def _sources() -> pd.DataFrame:
     return frame.drop_duplicates("key").reset_index(drop=True)
 
 
+def _unlabelled() -> pd.DataFrame:
+    """The source rows no round has labelled yet."""
+    frame = _sources()
+    done = _labelled()
+    seen = set(zip(done["dataset"], done["row"], strict=True))
+    return frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
+
+
+def _stratified(pool: pd.DataFrame, n: int, rng: np.random.Generator, categories: int | None = None) -> pd.DataFrame:
+    """About `n` rows, per category 70 % negative (fewer where a stratum runs short); `rng` fixes the draw."""
+    per_cat = n // (categories or pool["cat"].nunique()) + 1
+    picks = []
+    for _, group in pool.groupby("cat"):
+        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
+            part = group[group["label"] == label]
+            picks.append(part.iloc[rng.choice(len(part), min(len(part), round(per_cat * share)), replace=False)])
+    return pd.concat(picks)
+
+
 def _labelled() -> pd.DataFrame:
     """Every (dataset, row) labelled so far."""
     recs = [json.loads(line) for p in sorted(ds.labels_dir().glob("*.jsonl")) for line in p.open() if line.strip()]
@@ -133,20 +152,10 @@ def select(
     """Write the random, enriched and (round 2) agreement batches; returns their sizes."""
     seed = SEEDS[round_name]
     rng = np.random.default_rng(seed)
-    frame = _sources()
-    done = _labelled()
-    seen = set(zip(done["dataset"], done["row"], strict=True))
-    pool = frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
+    pool = _unlabelled()
     out.mkdir(parents=True, exist_ok=True)
-    # random: per category, 70 % negative
-    per_cat = random_batches * RANDOM_SIZE // pool["cat"].nunique() + 1
-    picks = []
-    for _, group in pool.groupby("cat"):
-        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
-            part = group[group["label"] == label]
-            n = min(len(part), round(per_cat * share))
-            picks.append(part.iloc[rng.choice(len(part), n, replace=False)])
-    chosen = pd.concat(picks).sample(frac=1.0, random_state=seed).head(random_batches * RANDOM_SIZE)
+    chosen = _stratified(pool, random_batches * RANDOM_SIZE, rng).sample(frac=1.0, random_state=seed)
+    chosen = chosen.head(random_batches * RANDOM_SIZE)
     for b in range(random_batches):
         _write(out / f"{round_name}_r{b + 1}.jsonl", chosen.iloc[b * RANDOM_SIZE : (b + 1) * RANDOM_SIZE])
     taken = set(chosen["key"])
@@ -202,10 +211,7 @@ def select_picked(
 
     seed = SEEDS[round_name]
     rng = np.random.default_rng(seed)
-    frame = _sources()
-    done = _labelled()
-    seen = set(zip(done["dataset"], done["row"], strict=True))
-    pool = frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
+    pool = _unlabelled()
     pool = pool[pool["frac"] >= ds.CS_TEST_SIZE].reset_index(drop=True)
     out.mkdir(parents=True, exist_ok=True)
     texts = list(pool["text"])
@@ -228,13 +234,9 @@ def select_picked(
         for code, share in RARE_EMOTIONS.items()
     ]
     batches["m"] = pd.concat(rare).sample(frac=1.0, random_state=seed)
-    picks = []
-    per_cat = random_batches * PICKED_SIZE // pool["cat"].nunique() + 1
-    for _, group in pool[~pool["key"].isin(taken)].groupby("cat"):
-        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
-            part = group[group["label"] == label]
-            picks.append(part.iloc[rng.choice(len(part), min(len(part), round(per_cat * share)), replace=False)])
-    batches["t"] = pd.concat(picks).sample(frac=1.0, random_state=seed).head(random_batches * PICKED_SIZE)
+    rest = pool[~pool["key"].isin(taken)]
+    batches["t"] = _stratified(rest, random_batches * PICKED_SIZE, rng, pool["cat"].nunique())
+    batches["t"] = batches["t"].sample(frac=1.0, random_state=seed).head(random_batches * PICKED_SIZE)
     counts = {"u": uncertain_batches, "m": rare_batches, "t": random_batches}
     for kind, rows in batches.items():
         for b in range(counts[kind]):
