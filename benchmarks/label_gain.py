@@ -1,6 +1,6 @@
 """What a batch of new labels buys, model alone, on the fixed customer-service test split (JSON out).
 
-    python benchmarks/label_gain.py --add t='round7_t*' --add u='round7_u*' --add all='round7_*' --same-size
+    python benchmarks/label_gain.py --base-without 'round8_*' --add t='round8_t*' --add u='round8_u*' --same-size
 
 The base is every committed label file except those matching `--base-without`; each `--add NAME=GLOB` refits the
 reasons, customer-service emotion and stage models with the base's training rows plus the training rows of the label
@@ -22,34 +22,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from nlp_sweep import COLUMN, alone, scores
 
 from aftersales.nlp import datasets as ds
-from aftersales.nlp import evaluate as ev
 from aftersales.nlp import train as tr
-
-TASKS = {"reasons": "reasons", "emotion_cs": "emotion", "stage": "stage"}
 
 
 def score(task: str, train: pd.DataFrame, test: pd.DataFrame) -> float:
     """Micro-F1 (reasons, `other` dropped as in the targets) or macro-F1 of one model fitted on `train`."""
-    model = tr.fit_task(task, train)
-    proba = model.predict_proba([str(t) for t in test["text"]])
-    if task == "reasons":  # measured as the target is (calibrate.cs_targets): `other` neither scored nor predicted
-        gold = [[c for c in r if c != "other"] for r in test["reasons"]]
-        chosen = [[model.labels[i] for i in np.flatnonzero(row >= model.thresholds)] for row in proba]
-        return ev.micro_f1(gold, [[c for c in row if c != "other"] for row in chosen])
-    truth = [str(x) for x in test[TASKS[task]]]
-    return ev.macro_f1(truth, [model.labels[i] for i in proba.argmax(axis=1)], sorted(set(truth)))
+    values = scores(task, *alone(task, tr.fit_task(task, train), test))
+    return values["micro_f1" if task == "reasons" else "macro_f1"]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Scores of the base and of each added group, per task."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=Path, action="append", help="label folders (default: data/labels)")
-    parser.add_argument("--base-without", default="round7_*", help="label files left out of the base (glob)")
+    parser.add_argument("--base-without", default="", help="label files left out of the base (glob; default none)")
     parser.add_argument("--add", action="append", default=[], help="NAME=GLOB of label files to add to the base")
     parser.add_argument("--same-size", action="store_true", help="draw each added group down to the smallest")
-    parser.add_argument("--tasks", default=",".join(TASKS))
+    parser.add_argument("--tasks", default=",".join(COLUMN))
     args = parser.parse_args(argv)
     folders = args.labels or [ds.labels_dir()]
     files = sorted(p for folder in folders for p in folder.glob("*.jsonl"))
@@ -64,6 +56,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if moved:
             raise SystemExit(f"--add {spec}: {moved} put texts into the test split; the gains would not compare")
         groups[name] = train[~in_base & name_of.map(lambda n, p=pattern: fnmatch.fnmatch(n, p))]
+        if groups[name].empty:
+            raise SystemExit(f"--add {spec}: no training rows outside the base (is --base-without set to cover it?)")
     if args.same_size and groups:
         smallest = min(len(g) for g in groups.values())
         groups = {k: g.sample(n=smallest, random_state=7) for k, g in groups.items()}

@@ -16,9 +16,11 @@ import time
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp import train as tr
+from aftersales.nlp.models.linear import HashedLinearClassifier
 
 COLUMN = {"reasons": "reasons", "stage": "stage", "emotion_cs": "emotion"}
 
@@ -35,26 +37,40 @@ def cross_validate(task: str, variant: dict[str, Any], folds: int = 5, seed: int
     pred: list[Any] = []
     try:
         for k in range(folds):
-            model = tr.fit_task(task, cs[fold != k])
-            hold = cs[fold == k]
-            for found, truth in zip(model.predict([str(t) for t in hold["text"]]), hold[COLUMN[task]], strict=True):
-                if task == "reasons":
-                    pred.append([r for r in found.labels if r != "other"])
-                    gold.append([r for r in truth if r != "other"])
-                else:
-                    pred.append(found.labels[0])
-                    gold.append(str(truth))
+            truth, found = alone(task, tr.fit_task(task, cs[fold != k]), cs[fold == k])
+            gold += truth
+            pred += found
         hyper = dict(tr.HYPER[task])
     finally:
         tr.HYPER[task] = saved
+    return {
+        "task": task,
+        "hyper": hyper,
+        **scores(task, gold, pred),
+        "n": len(cs),
+        "seconds": round(time.perf_counter() - started),
+    }
+
+
+def alone(task: str, model: HashedLinearClassifier, frame: pd.DataFrame) -> tuple[list[Any], list[Any]]:
+    """Gold and predicted labels of one model alone on `frame`, read as the targets are (reasons without `other`)."""
+    proba = model.predict_proba([str(t) for t in frame["text"]])
+    if task == "reasons":  # `other` is neither scored nor predicted (calibrate.cs_targets)
+        chosen = [[model.labels[i] for i in np.flatnonzero(row >= model.thresholds)] for row in proba]
+        return [[r for r in rs if r != "other"] for rs in frame["reasons"]], [
+            [r for r in rs if r != "other"] for rs in chosen
+        ]
+    return [str(t) for t in frame[COLUMN[task]]], [model.labels[i] for i in proba.argmax(axis=1)]
+
+
+def scores(task: str, gold: list[Any], pred: list[Any]) -> dict[str, float]:
+    """Reasons micro-F1; macro-F1 and accuracy of a single-label task."""
     if task == "reasons":
-        scores = {"micro_f1": round(ev.micro_f1(gold, pred), 4)}
-    else:
-        scores = {
-            "macro_f1": round(ev.macro_f1(gold, pred, sorted(set(gold))), 4),
-            "accuracy": round(ev.accuracy(gold, pred), 4),
-        }
-    return {"task": task, "hyper": hyper, **scores, "n": len(cs), "seconds": round(time.perf_counter() - started)}
+        return {"micro_f1": round(ev.micro_f1(gold, pred), 4)}
+    return {
+        "macro_f1": round(ev.macro_f1(gold, pred, sorted(set(gold))), 4),
+        "accuracy": round(ev.accuracy(gold, pred), 4),
+    }
 
 
 if __name__ == "__main__":

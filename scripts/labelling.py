@@ -24,6 +24,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ import pandas as pd
 from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
 from aftersales.vocab import Emotion, Reason, Stage
+
+if TYPE_CHECKING:
+    from aftersales.nlp.models.linear import HashedLinearClassifier
 
 SKIP_CATEGORIES = {"酒店"}  # the hotels slice is the polarity model's out-of-domain test; never label it
 NEGATIVE_SHARE = 0.7
@@ -188,6 +192,11 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(q / (1 - q)))
 
 
+def reason_margins(model: HashedLinearClassifier, texts: Sequence[str]) -> np.ndarray:
+    """Per text, the smallest distance in logits between any reason's probability and that reason's threshold."""
+    return np.asarray(np.abs(_logit(model.predict_proba(texts)) - _logit(model.thresholds[None, :])).min(axis=1))
+
+
 def select_picked(
     out: Path,
     round_name: str = "round7",
@@ -217,7 +226,7 @@ def select_picked(
     texts = list(pool["text"])
     reasons = HashedLinearClassifier.load((models or ARTEFACTS) / "reasons.npz")
     emotion = HashedLinearClassifier.load((models or ARTEFACTS) / "emotion_cs.npz")
-    margin = np.abs(_logit(reasons.predict_proba(texts)) - _logit(reasons.thresholds[None, :])).min(axis=1)
+    margin = reason_margins(reasons, texts)
     emo_p = emotion.predict_proba(texts)
     taken: set[str] = set()
 

@@ -338,6 +338,7 @@ def fit_combiner(
             metrics = evaluate(candidate, uses_dev)
             if wrong < best_misread or objective(metrics) > best_value + 1e-9:
                 params, best, best_value, best_misread = candidate, best | metrics, objective(metrics), wrong
+    misreads = misread(params)
     for _ in range(2):  # per-label offsets, two sweeps (labels interact through the softmax and the F1s)
         for family in _OFFSETS:
             for code in family.codes:
@@ -348,8 +349,8 @@ def fit_combiner(
                     gain = metrics[family.metric] - best[family.metric]
                     if family.dev_checked and dev:
                         gain += metrics.get("polarity_dev_accuracy", 0.0) - best.get("polarity_dev_accuracy", 0.0)
-                    if gain > family.min_gain and misread(candidate) <= misread(params):
-                        params, best = candidate, best | metrics
+                    if gain > family.min_gain and (wrong := misread(candidate)) <= misreads:
+                        params, best, misreads = candidate, best | metrics, wrong
     params = fit_social(analyzer, dev, params)
     if broken := anchors_broken(analyzer, params, anchors):  # only if the starting knobs misread one
         raise ValueError(f"the fitted combiner misreads anchor message(s): {broken}")

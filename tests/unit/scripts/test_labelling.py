@@ -63,7 +63,6 @@ def test_picked_batches_come_from_the_training_split_and_are_the_models_least_su
     reasons = HashedLinearClassifier.load(ARTEFACTS / "reasons.npz")
 
     def margin(batch: list[dict[str, object]]) -> float:
-        logits = labelling._logit(reasons.predict_proba([str(r["text"]) for r in batch]))
-        return float(abs(logits - labelling._logit(reasons.thresholds[None, :])).min(axis=1).max())
+        return float(labelling.reason_margins(reasons, [str(r["text"]) for r in batch]).max())
 
     assert margin(batches["u"]) < margin(batches["t"])
