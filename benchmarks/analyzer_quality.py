@@ -2,10 +2,10 @@
 
 Polarity on the review corpora is scored two ways: binary by the sign of polarity_score (their gold has no neutral
 class) and three-way; SMP2020 emotions collapsed onto SMP's labels (docs/models.md); the customer-service metrics on
-the whole cs_labels test split, on the 1,458 texts labelled before round 6 (what v2026.11.5 was measured on), on the
-1,149 labelled before round 5 (v2026.11.4), on the 926
-labelled before round 4 (v2026.11.3) and on its round-1 part (401 texts, the earliest numbers), each with per-label
-emotion F1.
+the whole cs_labels test split (the adjudicated gold, and as first labelled: `cs_labels_test_first_labels`), on the
+1,458 texts labelled before round 6 (what v2026.11.5 was measured on), on the 1,149 labelled before round 5
+(v2026.11.4), on the 926 labelled before round 4 (v2026.11.3) and on its round-1 part (401 texts, the earliest
+numbers), each with per-label emotion F1.
 Usage: python benchmarks/analyzer_quality.py [MODEL_DIR]   (default: the shipped models; needs ../shared/data)
 """
 
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp.analyzer import Analyzer
 from aftersales.nlp.calibrate import cs_targets, score, score_intervals
@@ -59,6 +60,7 @@ def main(model_dir: Path) -> dict[str, Any]:
     files = test["label_file"].str.split(":").str[0]
     subsets = {
         "cs_labels_test": test,
+        "cs_labels_test_first_labels": ds.cs_labels_split(adjudicated=False)[1],
         "cs_labels_test_to_round5": test[~files.str.startswith(AFTER_V2026_11_5)],
         "cs_labels_test_to_round4": test[~files.str.startswith(AFTER_V2026_11_4)],
         "cs_labels_test_to_round3": test[~files.str.startswith(AFTER_V2026_11_3)],
@@ -68,6 +70,7 @@ def main(model_dir: Path) -> dict[str, Any]:
         found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="review")
         out[name] = {k: round(v, 4) for k, v in score(found, frame).items()} | {
             "n": len(frame),
+            "adjudicated": int(frame["adjudicated"].sum()),
             "ci95": score_intervals(found, frame),
             "emotion_f1": {
                 code: round(row["f1"], 3) for code, row in ev.per_label(*cs_targets(found, frame)["emotion"]).items()

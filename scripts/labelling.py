@@ -253,6 +253,73 @@ def select_picked(
     return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{round_name}_*.jsonl"))}
 
 
+RELABEL_SEED = 20261202
+
+
+def select_relabel(out: Path, name: str = "test_v13", batches: int = 8) -> dict[str, int]:
+    """Write the cs_labels **test split** (text, no labels) in a seeded random order as `batches` batches.
+
+    For a blind second annotation of the whole test split under the current guideline: where it disagrees with the
+    first labels, an adjudicator decides (`adjudication`), and the decision overrides the first label in the gold
+    (`data/labels/adjudicated/`, read by `datasets.cs_labels`).
+    """
+    _, test = ds.cs_labels_split(adjudicated=False)
+    test = test.sample(frac=1.0, random_state=RELABEL_SEED).reset_index(drop=True)
+    out.mkdir(parents=True, exist_ok=True)
+    size = -(-len(test) // batches)
+    for b in range(batches):
+        _write(out / f"{name}_s{b + 1}.jsonl", test.iloc[b * size : (b + 1) * size])
+    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{name}_s*.jsonl"))}
+
+
+# What a disagreement is about: intensity alone does not go to adjudication (the first label's stays).
+DISPUTED = ("polarity", "emotion", "stage", "reasons")
+
+
+def _labels(rec: dict[str, object]) -> dict[str, object]:
+    return {f: sorted(set(rec[f])) if f == "reasons" else rec[f] for f in ds.LABEL_FIELDS}  # type: ignore[call-overload]
+
+
+def disputed(second: Sequence[Path]) -> list[dict[str, object]]:
+    """The rows where a blind second annotation disagrees with the first label on any of `DISPUTED`, with the text.
+
+    Each row shows the two labels as `A` and `B` in a seeded random order, so an adjudicator cannot tell which came
+    first; it never shows a model's reading.
+    """
+    first = ds.cs_labels(adjudicated=False)
+    by_id = {
+        (d, int(r)): row for d, r, row in zip(first["dataset"], first["row"], first.to_dict("records"), strict=True)
+    }
+    rng = np.random.default_rng(RELABEL_SEED)
+    rows: list[dict[str, object]] = []
+    for path in second:
+        for rec in map(json.loads, path.open(encoding="utf-8")):
+            one = by_id.get((rec["dataset"], int(rec["row"])))
+            if one is None:
+                raise SystemExit(f"{path}: {rec['dataset']} row {rec['row']} has no first label")
+            a, b = _labels(one), _labels(rec)
+            if all(a[f] == b[f] for f in DISPUTED):
+                continue
+            if rng.random() < 0.5:
+                a, b = b, a
+            rows.append(
+                {"dataset": rec["dataset"], "row": rec["row"], "sha1": rec["sha1"], "text": one["text"], "A": a, "B": b}
+            )
+    return rows
+
+
+def write_adjudication(second: Sequence[Path], out: Path, batches: int = 2) -> dict[str, int]:
+    """Write the disputed rows (with text and both labels) as adjudication batches; never commit them."""
+    rows = disputed(second)
+    out.mkdir(parents=True, exist_ok=True)
+    size = max(1, -(-len(rows) // batches))
+    for b in range(batches):
+        with (out / f"adjudicate_{b + 1}.jsonl").open("w", encoding="utf-8") as fh:
+            for row in rows[b * size : (b + 1) * size]:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob("adjudicate_*.jsonl"))}
+
+
 def _write(path: Path, rows: pd.DataFrame) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for _, row in rows.iterrows():
@@ -327,7 +394,7 @@ def agreement(second: Path) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: select | pick | check | agreement."""
+    """Command line: select | pick | relabel | adjudication | check | agreement."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     sel = sub.add_parser("select", help="write the next round's batches (with text) to --out")
@@ -343,6 +410,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     pick.add_argument("--random-batches", type=int, default=2)
     pick.add_argument("--rare-batches", type=int, default=1)
     pick.add_argument("--models", type=Path, help="folder of the models that pick (default: the shipped ones)")
+    rel = sub.add_parser(
+        "relabel", help="write the test split (with text, no labels) as batches for a second annotation"
+    )
+    rel.add_argument("--out", type=Path, required=True)
+    rel.add_argument("--name", default="test_v13")
+    rel.add_argument("--batches", type=int, default=8)
+    adj = sub.add_parser(
+        "adjudication", help="write the rows a second annotation disputes (with text) for adjudication"
+    )
+    adj.add_argument("second", type=Path, nargs="+", help="blind second label files")
+    adj.add_argument("--out", type=Path, required=True)
+    adj.add_argument("--batches", type=int, default=2)
     chk = sub.add_parser("check", help="validate a label file (optionally against its batch)")
     chk.add_argument("labels", type=Path)
     chk.add_argument("--batch", type=Path)
@@ -361,6 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out, args.round, args.uncertain_batches, args.random_batches, args.rare_batches, args.models
         )
         print(json.dumps(sizes, indent=1))
+        return 0
+    if args.cmd == "relabel":
+        print(json.dumps(select_relabel(args.out, args.name, args.batches), indent=1))
+        return 0
+    if args.cmd == "adjudication":
+        print(json.dumps(write_adjudication(args.second, args.out, args.batches), indent=1))
         return 0
     problems = check(args.labels, args.batch)
     for p in problems:

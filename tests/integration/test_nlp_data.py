@@ -77,6 +77,29 @@ def test_cs_labels_join_and_sha1_check(tmp_path: Path) -> None:
         ds.cs_labels([path])
 
 
+def test_adjudicated_labels_override_the_first_and_say_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    source = sorted(ds.labels_dir().glob("*.jsonl"))[0]
+    first = [json.loads(line) for line in source.read_text().splitlines()[:3]]
+    (tmp_path / "adjudicated").mkdir()
+    (tmp_path / "part.jsonl").write_text("".join(json.dumps(r) + "\n" for r in first))
+    decided = dict(first[0], emotion="neutral" if first[0]["emotion"] != "neutral" else "anger", labeller="adj")
+    kept = dict(first[1], reasons=list(reversed(first[1]["reasons"])))  # disputed, decided as first labelled
+    adjudicated = tmp_path / "adjudicated" / "a.jsonl"
+    adjudicated.write_text(json.dumps(decided) + "\n" + json.dumps(kept) + "\n")
+    monkeypatch.setattr(ds, "labels_dir", lambda: tmp_path)
+    cs = ds.cs_labels()
+    assert list(cs["emotion"]) == [decided["emotion"], first[1]["emotion"], first[2]["emotion"]]
+    assert list(cs["adjudicated"]) == [True, False, False]
+    assert list(cs["label_file"]) == [f"part.jsonl:{n}" for n in (1, 2, 3)]  # still names the first label
+    assert list(ds.cs_labels(adjudicated=False)["emotion"]) == [r["emotion"] for r in first]
+    adjudicated.write_text(json.dumps(dict(decided, sha1="0" * 16)) + "\n")
+    with pytest.raises(ds.LabelJoinError, match="sha1 differs"):
+        ds.cs_labels()
+    adjudicated.write_text(json.dumps(decided) + "\n" + json.dumps(decided) + "\n")
+    with pytest.raises(ds.LabelJoinError, match="adjudicated twice"):
+        ds.cs_labels()
+
+
 def test_dedup_split_is_stable_and_leak_free() -> None:
     df = ds.waimai_10k()
     doubled = pd.concat([df, df.assign(text=df["text"] + " ")], ignore_index=True)  # same normalised text

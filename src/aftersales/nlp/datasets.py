@@ -29,6 +29,7 @@ __all__ = [
     "DATASETS",
     "DataUnavailableError",
     "LabelJoinError",
+    "adjudications",
     "assert_no_overlap",
     "cs_labels",
     "cs_labels_split",
@@ -214,17 +215,52 @@ def text_sha16(text: str) -> str:
     return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
-def cs_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
-    """Our customer-service labels joined back to their texts by (dataset, row), verifying every sha1."""
+LABEL_FIELDS = ("polarity", "emotion", "intensity", "stage", "reasons")
+
+
+def _jsonl_records(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [{**json.loads(line), "label_file": f"{path.name}:{n}"} for n, line in enumerate(fh, 1) if line.strip()]
+
+
+def _label_of(rec: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(sorted(set(rec[f])) if f == "reasons" else rec[f] for f in LABEL_FIELDS)
+
+
+def adjudications() -> dict[tuple[str, int], dict[str, Any]]:
+    """Adjudicated labels by (dataset, row): where a blind second annotation disagreed, the decision that stands."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for path in sorted((labels_dir() / "adjudicated").glob("*.jsonl")):
+        for rec in _jsonl_records(path):
+            ident = (rec["dataset"], int(rec["row"]))
+            if ident in found:
+                raise LabelJoinError(
+                    f"{rec['label_file']}: {ident} adjudicated twice (also {found[ident]['label_file']})"
+                )
+            found[ident] = rec
+    return found
+
+
+def cs_labels(paths: Iterable[Path] | None = None, adjudicated: bool = True) -> pd.DataFrame:
+    """Our customer-service labels joined back to their texts by (dataset, row), verifying every sha1.
+
+    With `adjudicated` (the default) a label that a blind second annotation disputed carries the adjudicator's
+    decision (`data/labels/adjudicated/`); `label_file` still names the first label's line, and `adjudicated` says
+    which rows changed.
+    """
     files = sorted(paths) if paths is not None else sorted(labels_dir().glob("*.jsonl"))
     if not files:
         raise DataUnavailableError(f"no label files in {labels_dir()}")
-    records: list[dict[str, Any]] = []
-    for path in files:
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    records.append({**json.loads(line), "label_file": f"{path.name}:{n}"})
+    records = [rec for path in files for rec in _jsonl_records(path)]
+    decided = adjudications() if adjudicated else {}
+    for rec in records:
+        decision = decided.get((rec["dataset"], int(rec["row"])))
+        changed = decision is not None and _label_of(decision) != _label_of(rec)
+        if decision is not None:
+            if decision["sha1"] != rec["sha1"]:
+                raise LabelJoinError(f"{decision['label_file']}: sha1 differs from {rec['label_file']}")
+            rec.update({f: decision[f] for f in LABEL_FIELDS})
+        rec["adjudicated"] = changed
     bad: list[str] = []
     for rec in records:
         if rec["dataset"] not in _RAW_TEXT:
@@ -242,9 +278,9 @@ def cs_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
     return _finish(df, "cs_labels")
 
 
-def cs_labels_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+def cs_labels_split(adjudicated: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The fixed 80/20 train/test split of our labels (stable hash of the normalised text; never changes)."""
-    return dedup_split(cs_labels(), CS_TEST_SIZE, CS_SPLIT_SEED)
+    return dedup_split(cs_labels(adjudicated=adjudicated), CS_TEST_SIZE, CS_SPLIT_SEED)
 
 
 def key_of(text: str) -> str:

@@ -66,3 +66,41 @@ def test_picked_batches_come_from_the_training_split_and_are_the_models_least_su
         return float(labelling.reason_margins(reasons, [str(r["text"]) for r in batch]).max())
 
     assert margin(batches["u"]) < margin(batches["t"])
+
+
+@pytest.mark.data
+def test_relabel_writes_the_whole_test_split_without_its_labels(labelling: ModuleType, tmp_path: Path) -> None:
+    from aftersales.nlp import datasets as ds
+    from tests.conftest import shared_data
+
+    shared_data("online_shopping_10_cats")
+    shared_data("waimai_10k")
+    sizes = labelling.select_relabel(tmp_path, "t", batches=3)
+    rows = [json.loads(line) for p in sorted(tmp_path.glob("t_s*.jsonl")) for line in p.open()]
+    _, test = ds.cs_labels_split(adjudicated=False)
+    assert sum(sizes.values()) == len(rows) == len(test) and len(sizes) == 3
+    assert {(r["dataset"], r["row"]) for r in rows} == set(zip(test["dataset"], test["row"], strict=True))
+    assert all(set(r) == {"dataset", "row", "sha1", "text"} for r in rows)  # blind: no first label travels with it
+
+
+@pytest.mark.data
+def test_adjudication_shows_only_disputed_rows_and_hides_which_label_came_first(
+    labelling: ModuleType, tmp_path: Path
+) -> None:
+    from tests.conftest import shared_data
+
+    shared_data("online_shopping_10_cats")
+    first = [json.loads(line) for line in (SCRIPT.parents[1] / "data" / "labels" / "round4_r1.jsonl").open()][:4]
+    second = [dict(r) for r in first]
+    second[0]["emotion"] = "neutral" if first[0]["emotion"] != "neutral" else "anger"  # disputed
+    second[1]["intensity"] = 1 if first[1]["intensity"] != 1 else 2  # intensity alone: the first label stays
+    second[2]["reasons"] = list(reversed(first[2]["reasons"]))  # the same set in another order: no dispute
+    path = tmp_path / "second.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in second), encoding="utf-8")
+    rows = labelling.disputed([path])
+    assert [(r["dataset"], r["row"]) for r in rows] == [(first[0]["dataset"], first[0]["row"])]
+    shown = {rows[0]["A"]["emotion"], rows[0]["B"]["emotion"]}
+    assert shown == {first[0]["emotion"], second[0]["emotion"]}
+    assert "labeller" not in rows[0]["A"] and rows[0]["text"]
+    sizes = labelling.write_adjudication([path], tmp_path / "adj", batches=2)
+    assert sum(sizes.values()) == 1
