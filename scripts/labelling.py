@@ -4,6 +4,8 @@
     python scripts/labelling.py pick --out /tmp/labelbatches --round round7   # model-picked training-split batches
     python scripts/labelling.py check data/labels/round2_r1.jsonl --batch /tmp/labelbatches/round2_r1.jsonl
     python scripts/labelling.py agreement data/labels/agreement/round4_agreement.jsonl   # blind second labels vs first
+    python scripts/labelling.py relabel --out /tmp/relabel [--split train]   # labelled texts for a blind second reading
+    python scripts/labelling.py adjudication SECOND.jsonl --out /tmp/adjudicate   # the disputed rows, labels as A/B
 
 Two kinds of batch (docs/labelling.md, "Round 2"):
 - **random** batches: stratified by product category, 70 % negative — a sample of the natural distribution, so about
@@ -256,19 +258,25 @@ def select_picked(
 RELABEL_SEED = 20261202
 
 
-def select_relabel(out: Path, name: str = "test_v13", batches: int = 8) -> dict[str, int]:
-    """Write the cs_labels **test split** (text, no labels) in a seeded random order as `batches` batches.
+CURRENT_GUIDELINE = "v1.3"
 
-    For a blind second annotation of the whole test split under the current guideline: where it disagrees with the
-    first labels, an adjudicator decides (`adjudication`), and the decision overrides the first label in the gold
-    (`data/labels/adjudicated/`, read by `datasets.cs_labels`).
+
+def select_relabel(out: Path, name: str = "test_v13", batches: int = 8, split: str = "test") -> dict[str, int]:
+    """Write labelled texts (text, no labels) in a seeded random order as `batches` batches, for a second annotation.
+
+    `split` "test": the whole cs_labels test split; "train": the training texts first labelled under a guideline
+    older than `CURRENT_GUIDELINE`. Where the blind second annotation disagrees with the first labels, an adjudicator
+    decides (`adjudication`), and the decision overrides the first label (`data/labels/adjudicated/`, read by
+    `datasets.cs_labels`).
     """
-    _, test = ds.cs_labels_split(adjudicated=False)
-    test = test.sample(frac=1.0, random_state=RELABEL_SEED).reset_index(drop=True)
+    train, test = ds.cs_labels_split(adjudicated=False)
+    rows = test if split == "test" else train[train["guideline"] != CURRENT_GUIDELINE]
+    rows = rows.sample(frac=1.0, random_state=RELABEL_SEED).reset_index(drop=True)
     out.mkdir(parents=True, exist_ok=True)
-    size = -(-len(test) // batches)
+    size = -(-len(rows) // batches)
     for b in range(batches):
-        _write(out / f"{name}_s{b + 1}.jsonl", test.iloc[b * size : (b + 1) * size])
+        # the first label's sha1, not one recomputed from the cleaned text: a text with a stray BOM has its own
+        _write(out / f"{name}_s{b + 1}.jsonl", rows.iloc[b * size : (b + 1) * size], keep_sha1=True)
     return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{name}_s*.jsonl"))}
 
 
@@ -320,10 +328,11 @@ def write_adjudication(second: Sequence[Path], out: Path, batches: int = 2) -> d
     return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob("adjudicate_*.jsonl"))}
 
 
-def _write(path: Path, rows: pd.DataFrame) -> None:
+def _write(path: Path, rows: pd.DataFrame, keep_sha1: bool = False) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for _, row in rows.iterrows():
-            fh.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
+            rec = _record(row) | ({"sha1": row["sha1"]} if keep_sha1 else {})
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 def check(labels: Path, batch: Path | None) -> list[str]:
@@ -416,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rel.add_argument("--out", type=Path, required=True)
     rel.add_argument("--name", default="test_v13")
     rel.add_argument("--batches", type=int, default=8)
+    rel.add_argument("--split", choices=("test", "train"), default="test", help="train: texts labelled before v1.3")
     adj = sub.add_parser(
         "adjudication", help="write the rows a second annotation disputes (with text) for adjudication"
     )
@@ -442,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(sizes, indent=1))
         return 0
     if args.cmd == "relabel":
-        print(json.dumps(select_relabel(args.out, args.name, args.batches), indent=1))
+        print(json.dumps(select_relabel(args.out, args.name, args.batches, args.split), indent=1))
         return 0
     if args.cmd == "adjudication":
         print(json.dumps(write_adjudication(args.second, args.out, args.batches), indent=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,32 @@ def test_adjudicated_labels_override_the_first_and_say_so(monkeypatch: pytest.Mo
     adjudicated.write_text(json.dumps(decided) + "\n" + json.dumps(decided) + "\n")
     with pytest.raises(ds.LabelJoinError, match="adjudicated twice"):
         ds.cs_labels()
+
+
+def test_every_adjudication_settles_a_dispute_of_a_blind_second_annotation() -> None:
+    """An adjudicated label exists only where a second annotation disputed the first (docs/labelling.md)."""
+    first = ds.cs_labels(adjudicated=False)
+    by_id = {
+        (d, int(r)): rec for d, r, rec in zip(first["dataset"], first["row"], first.to_dict("records"), strict=True)
+    }
+    second = {
+        (rec["dataset"], int(rec["row"])): rec
+        for path in sorted((ds.labels_dir() / "agreement").glob("*_v13_second.jsonl"))
+        for rec in map(json.loads, path.open(encoding="utf-8"))
+    }
+    decided = ds.adjudications()
+    assert len(decided) > 2000
+    disputed = ("polarity", "emotion", "stage", "reasons")
+
+    def labels(rec: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(sorted(set(rec[f])) if f == "reasons" else rec[f] for f in disputed)
+
+    for ident, rec in decided.items():
+        assert ident in second, ident
+        assert labels(second[ident]) != labels(by_id[ident]), ident  # nothing decided that was not disputed
+        assert rec["sha1"] == by_id[ident]["sha1"] == second[ident]["sha1"]
+    _, test = ds.cs_labels_split(adjudicated=False)
+    assert set(zip(test["dataset"], test["row"], strict=True)) <= set(second)  # the whole test split was read twice
 
 
 def test_dedup_split_is_stable_and_leak_free() -> None:

@@ -69,7 +69,9 @@ def test_picked_batches_come_from_the_training_split_and_are_the_models_least_su
 
 
 @pytest.mark.data
-def test_relabel_writes_the_whole_test_split_without_its_labels(labelling: ModuleType, tmp_path: Path) -> None:
+def test_relabel_writes_the_test_split_or_the_older_training_labels_without_labels(
+    labelling: ModuleType, tmp_path: Path
+) -> None:
     from aftersales.nlp import datasets as ds
     from tests.conftest import shared_data
 
@@ -81,6 +83,14 @@ def test_relabel_writes_the_whole_test_split_without_its_labels(labelling: Modul
     assert sum(sizes.values()) == len(rows) == len(test) and len(sizes) == 3
     assert {(r["dataset"], r["row"]) for r in rows} == set(zip(test["dataset"], test["row"], strict=True))
     assert all(set(r) == {"dataset", "row", "sha1", "text"} for r in rows)  # blind: no first label travels with it
+    train, _ = ds.cs_labels_split(adjudicated=False)
+    older = train[train["guideline"] != labelling.CURRENT_GUIDELINE]
+    labelling.select_relabel(tmp_path / "train", "r", batches=2, split="train")
+    rows = [json.loads(line) for p in sorted((tmp_path / "train").glob("r_s*.jsonl")) for line in p.open()]
+    assert {(r["dataset"], r["row"]) for r in rows} == set(zip(older["dataset"], older["row"], strict=True))
+    assert 0 < len(older) < len(train)  # the rounds labelled under the current guideline are not re-read
+    sha1 = dict(zip(zip(older["dataset"], older["row"], strict=True), older["sha1"], strict=True))
+    assert all(r["sha1"] == sha1[(r["dataset"], r["row"])] for r in rows)  # the first label's, BOM and all
 
 
 @pytest.mark.data
