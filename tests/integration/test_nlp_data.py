@@ -99,6 +99,9 @@ def test_adjudicated_labels_override_the_first_and_say_so(monkeypatch: pytest.Mo
     adjudicated.write_text(json.dumps(decided) + "\n" + json.dumps(decided) + "\n")
     with pytest.raises(ds.LabelJoinError, match="adjudicated twice"):
         ds.cs_labels()
+    adjudicated.write_text(json.dumps(decided) + "\n{not json\n")
+    with pytest.raises(ds.LabelJoinError, match=r"a\.jsonl:2: not JSON"):
+        ds.cs_labels()
 
 
 def test_every_adjudication_settles_a_dispute_of_a_blind_second_annotation() -> None:

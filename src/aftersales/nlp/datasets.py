@@ -219,8 +219,17 @@ LABEL_FIELDS = ("polarity", "emotion", "intensity", "stage", "reasons")
 
 
 def _jsonl_records(path: Path) -> list[dict[str, Any]]:
+    """One label file's records, each with `label_file` (name:line); a line that is not JSON is named in the error."""
+    records: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as fh:
-        return [{**json.loads(line), "label_file": f"{path.name}:{n}"} for n, line in enumerate(fh, 1) if line.strip()]
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append({**json.loads(line), "label_file": f"{path.name}:{n}"})
+            except json.JSONDecodeError as exc:
+                raise LabelJoinError(f"{path}:{n}: not JSON ({exc})") from exc
+    return records
 
 
 def _label_of(rec: dict[str, Any]) -> tuple[Any, ...]:
