@@ -271,21 +271,25 @@ def select_relabel(out: Path, name: str = "test_v13", batches: int = 8, split: s
     """
     train, test = ds.cs_labels_split(adjudicated=False)
     rows = test if split == "test" else train[train["guideline"] != CURRENT_GUIDELINE]
-    rows = rows.sample(frac=1.0, random_state=RELABEL_SEED).reset_index(drop=True)
+    rows = rows.sample(frac=1.0, random_state=RELABEL_SEED)
+    # the first label's sha1, not one recomputed from the cleaned text: a text with a stray BOM has its own
+    records = [_record(row) | {"sha1": row["sha1"]} for _, row in rows.iterrows()]
+    return _write_batches(out, f"{name}_s", records, batches)
+
+
+def _write_batches(out: Path, prefix: str, records: Sequence[dict[str, object]], batches: int) -> dict[str, int]:
+    """Split `records` into `batches` files `{prefix}1.jsonl` … of near-equal size (with text: never commit them)."""
     out.mkdir(parents=True, exist_ok=True)
-    size = -(-len(rows) // batches)
+    size = max(1, -(-len(records) // batches))
     for b in range(batches):
-        # the first label's sha1, not one recomputed from the cleaned text: a text with a stray BOM has its own
-        _write(out / f"{name}_s{b + 1}.jsonl", rows.iloc[b * size : (b + 1) * size], keep_sha1=True)
-    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{name}_s*.jsonl"))}
+        with (out / f"{prefix}{b + 1}.jsonl").open("w", encoding="utf-8") as fh:
+            for rec in records[b * size : (b + 1) * size]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob(f"{prefix}*.jsonl"))}
 
 
 # What a disagreement is about: intensity alone does not go to adjudication (the first label's stays).
 DISPUTED = ("polarity", "emotion", "stage", "reasons")
-
-
-def _labels(rec: dict[str, object]) -> dict[str, object]:
-    return {f: sorted(set(rec[f])) if f == "reasons" else rec[f] for f in ds.LABEL_FIELDS}  # type: ignore[call-overload]
 
 
 def disputed(second: Sequence[Path]) -> list[dict[str, object]]:
@@ -305,9 +309,9 @@ def disputed(second: Sequence[Path]) -> list[dict[str, object]]:
             one = by_id.get((rec["dataset"], int(rec["row"])))
             if one is None:
                 raise SystemExit(f"{path}: {rec['dataset']} row {rec['row']} has no first label")
-            a, b = _labels(one), _labels(rec)
-            if all(a[f] == b[f] for f in DISPUTED):
+            if ds.label_of(one, DISPUTED) == ds.label_of(rec, DISPUTED):
                 continue
+            a, b = (dict(zip(ds.LABEL_FIELDS, ds.label_of(r), strict=True)) for r in (one, rec))
             if rng.random() < 0.5:
                 a, b = b, a
             rows.append(
@@ -318,21 +322,13 @@ def disputed(second: Sequence[Path]) -> list[dict[str, object]]:
 
 def write_adjudication(second: Sequence[Path], out: Path, batches: int = 2) -> dict[str, int]:
     """Write the disputed rows (with text and both labels) as adjudication batches; never commit them."""
-    rows = disputed(second)
-    out.mkdir(parents=True, exist_ok=True)
-    size = max(1, -(-len(rows) // batches))
-    for b in range(batches):
-        with (out / f"adjudicate_{b + 1}.jsonl").open("w", encoding="utf-8") as fh:
-            for row in rows[b * size : (b + 1) * size]:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return {p.name: sum(1 for _ in p.open()) for p in sorted(out.glob("adjudicate_*.jsonl"))}
+    return _write_batches(out, "adjudicate_", disputed(second), batches)
 
 
-def _write(path: Path, rows: pd.DataFrame, keep_sha1: bool = False) -> None:
+def _write(path: Path, rows: pd.DataFrame) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for _, row in rows.iterrows():
-            rec = _record(row) | ({"sha1": row["sha1"]} if keep_sha1 else {})
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
 
 
 def check(labels: Path, batch: Path | None) -> list[str]:

@@ -115,6 +115,7 @@ def test_every_adjudication_settles_a_dispute_of_a_blind_second_annotation() -> 
         for path in sorted((ds.labels_dir() / "agreement").glob("*_v13_second.jsonl"))
         for rec in map(json.loads, path.open(encoding="utf-8"))
     }
+    assert all(rec["sha1"] == by_id[ident]["sha1"] for ident, rec in second.items())  # the same texts, BOMs and all
     decided = ds.adjudications()
     assert len(decided) > 2000
     disputed = ("polarity", "emotion", "stage", "reasons")

@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ __all__ = [
     "dedup",
     "dedup_split",
     "key_of",
+    "label_of",
     "labels_dir",
     "load",
     "shared_data_dir",
@@ -232,8 +233,9 @@ def _jsonl_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _label_of(rec: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(sorted(set(rec[f])) if f == "reasons" else rec[f] for f in LABEL_FIELDS)
+def label_of(rec: dict[str, Any], fields: Sequence[str] = LABEL_FIELDS) -> tuple[Any, ...]:
+    """A record's labels on `fields`, comparable across annotators (reasons as a sorted set)."""
+    return tuple(sorted(set(rec[f])) if f == "reasons" else rec[f] for f in fields)
 
 
 def adjudications() -> dict[tuple[str, int], dict[str, Any]]:
@@ -264,7 +266,7 @@ def cs_labels(paths: Iterable[Path] | None = None, adjudicated: bool = True) -> 
     decided = adjudications() if adjudicated else {}
     for rec in records:
         decision = decided.get((rec["dataset"], int(rec["row"])))
-        changed = decision is not None and _label_of(decision) != _label_of(rec)
+        changed = decision is not None and label_of(decision) != label_of(rec)
         if decision is not None:
             if decision["sha1"] != rec["sha1"]:
                 raise LabelJoinError(f"{decision['label_file']}: sha1 differs from {rec['label_file']}")
