@@ -50,6 +50,8 @@ SEEDS = {
     "round6": 20261129,
     "round7": 20261130,
     "round8": 20261201,
+    "round9": 20261203,
+    "round10": 20261204,
 }
 PICKED_SIZE = 250
 # The emotions the cue pools could not supply (docs/labelling.md), with each one's share of an `m` batch.
@@ -132,14 +134,24 @@ def _unlabelled() -> pd.DataFrame:
 
 
 def _stratified(pool: pd.DataFrame, n: int, rng: np.random.Generator, categories: int | None = None) -> pd.DataFrame:
-    """About `n` rows, per category 70 % negative (fewer where a stratum runs short); `rng` fixes the draw."""
+    """About `n` rows, per category 70 % negative; `rng` fixes the draw.
+
+    Where a stratum runs short (rounds 9 and 10 left some categories without unlabelled negatives), the other
+    categories make up that polarity's share, so a batch stays full while the pool holds enough texts.
+    """
     per_cat = n // (categories or pool["cat"].nunique()) + 1
     picks = []
     for _, group in pool.groupby("cat"):
         for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
             part = group[group["label"] == label]
             picks.append(part.iloc[rng.choice(len(part), min(len(part), round(per_cat * share)), replace=False)])
-    return pd.concat(picks)
+    chosen = pd.concat(picks)
+    for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
+        missing = round(n * share) - int((chosen["label"] == label).sum())
+        spare = pool[(pool["label"] == label) & ~pool["key"].isin(chosen["key"])]
+        if missing > 0 and len(spare):
+            chosen = pd.concat([chosen, spare.iloc[rng.choice(len(spare), min(len(spare), missing), replace=False)]])
+    return chosen
 
 
 def _labelled() -> pd.DataFrame:
@@ -258,7 +270,7 @@ def select_picked(
 RELABEL_SEED = 20261202
 
 
-CURRENT_GUIDELINE = "v1.3"
+CURRENT_GUIDELINE = "v1.4"
 
 
 def select_relabel(out: Path, name: str = "test_v13", batches: int = 8, split: str = "test") -> dict[str, int]:
@@ -421,7 +433,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rel.add_argument("--out", type=Path, required=True)
     rel.add_argument("--name", default="test_v13")
     rel.add_argument("--batches", type=int, default=8)
-    rel.add_argument("--split", choices=("test", "train"), default="test", help="train: texts labelled before v1.3")
+    rel.add_argument(
+        "--split", choices=("test", "train"), default="test", help="train: texts labelled under an older guideline"
+    )
     adj = sub.add_parser(
         "adjudication", help="write the rows a second annotation disputes (with text) for adjudication"
     )

@@ -47,7 +47,8 @@ def test_picked_batches_come_from_the_training_split_and_are_the_models_least_su
     sizes = labelling.select_picked(tmp_path, "round7", uncertain_batches=1, random_batches=1, rare_batches=1)
     full = labelling.PICKED_SIZE
     assert sizes["round7_u1.jsonl"] == sizes["round7_m1.jsonl"] == full
-    assert 0.9 * full <= sizes["round7_t1.jsonl"] <= full  # the category strata can run short, as in rounds 5 and 6
+    # some category strata have run short of unlabelled negatives since rounds 9 and 10: the others make them up
+    assert sizes["round7_t1.jsonl"] == full
     batches = {k: [json.loads(line) for line in (tmp_path / f"round7_{k}1.jsonl").open()] for k in ("m", "t", "u")}
     rows = [r for b in batches.values() for r in b]
     assert len({(r["dataset"], r["row"]) for r in rows}) == len(rows)  # no text in two batches
