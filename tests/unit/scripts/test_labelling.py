@@ -115,3 +115,20 @@ def test_adjudication_shows_only_disputed_rows_and_hides_which_label_came_first(
     assert "labeller" not in rows[0]["A"] and rows[0]["text"]
     sizes = labelling.write_adjudication([path], tmp_path / "adj", batches=2)
     assert sum(sizes.values()) == 1
+
+
+def test_a_stratum_that_runs_short_is_made_up_from_the_other_categories(labelling: ModuleType) -> None:
+    import numpy as np
+    import pandas as pd
+
+    # category A has no negatives left (as phones and Mengniu after round 10); B and C have plenty of both
+    rows = [("A", 1)] * 40 + [("B", 0)] * 200 + [("B", 1)] * 200 + [("C", 0)] * 200 + [("C", 1)] * 200
+    pool = pd.DataFrame(rows, columns=["cat", "label"]).assign(key=lambda f: [f"k{i}" for i in range(len(f))])
+    chosen = labelling._stratified(pool, 150, np.random.default_rng(0))
+    assert len(chosen) >= 150 and chosen["key"].is_unique  # full, and no text twice
+    assert (chosen["label"] == 0).sum() >= round(150 * labelling.NEGATIVE_SHARE)  # A's negatives come from B and C
+    assert set(chosen.loc[chosen["label"] == 0, "cat"]) == {"B", "C"}
+    again = labelling._stratified(pool, 150, np.random.default_rng(0))
+    assert list(again["key"]) == list(chosen["key"])  # the seed fixes the draw
+    tiny = pool[pool["cat"] == "A"]
+    assert len(labelling._stratified(tiny, 150, np.random.default_rng(0))) == 40  # no more than the pool holds
