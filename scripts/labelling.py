@@ -133,24 +133,30 @@ def _unlabelled() -> pd.DataFrame:
     return frame[[(d, r) not in seen for d, r in zip(frame["dataset"], frame["row"], strict=True)]]
 
 
+def _draw(frame: pd.DataFrame, k: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Up to `k` rows of `frame` drawn without replacement (all of them where it holds fewer)."""
+    return frame.iloc[rng.choice(len(frame), min(len(frame), k), replace=False)]
+
+
 def _stratified(pool: pd.DataFrame, n: int, rng: np.random.Generator, categories: int | None = None) -> pd.DataFrame:
     """About `n` rows, per category 70 % negative; `rng` fixes the draw.
 
     Where a stratum runs short (rounds 9 and 10 left some categories without unlabelled negatives), the other
     categories make up that polarity's share, so a batch stays full while the pool holds enough texts.
     """
+    shares = ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE))
     per_cat = n // (categories or pool["cat"].nunique()) + 1
-    picks = []
-    for _, group in pool.groupby("cat"):
-        for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
-            part = group[group["label"] == label]
-            picks.append(part.iloc[rng.choice(len(part), min(len(part), round(per_cat * share)), replace=False)])
+    picks = [
+        _draw(group[group["label"] == label], round(per_cat * share), rng)
+        for _, group in pool.groupby("cat")
+        for label, share in shares
+    ]
     chosen = pd.concat(picks)
-    for label, share in ((0, NEGATIVE_SHARE), (1, 1 - NEGATIVE_SHARE)):
+    for label, share in shares:
         missing = round(n * share) - int((chosen["label"] == label).sum())
         spare = pool[(pool["label"] == label) & ~pool["key"].isin(chosen["key"])]
         if missing > 0 and len(spare):
-            chosen = pd.concat([chosen, spare.iloc[rng.choice(len(spare), min(len(spare), missing), replace=False)]])
+            chosen = pd.concat([chosen, _draw(spare, missing, rng)])
     return chosen
 
 
@@ -184,7 +190,7 @@ def select(
     cues = {name: cue for name, cue in CUES.items() if name in wanted}  # CUES order: the draws follow it
     for cue in cues.values():
         hits = train_pool[train_pool["text"].str.contains(cue, regex=True) & ~train_pool["key"].isin(taken)]
-        part = hits.iloc[rng.choice(len(hits), min(len(hits), per_cue * enriched_batches), replace=False)]
+        part = _draw(hits, per_cue * enriched_batches, rng)
         taken |= set(part["key"])
         enriched.append(part)
     both = pd.concat(enriched).sample(frac=1.0, random_state=seed)
