@@ -161,6 +161,18 @@ def test_cs_test_split_is_fixed() -> None:
     assert 0.15 < len(test) / (drawn + len(test)) < 0.25
 
 
+def test_teacher_labels_join_and_never_touch_a_labelled_or_test_text() -> None:
+    """The e5 teacher read unlabelled training-split reviews only: no test text of any task, none we labelled."""
+    teacher = ds.dedup(ds.teacher_labels())
+    files = sorted(ds.teacher_dir().glob("*.jsonl"))
+    assert len(teacher) == sum(1 for f in files for line in f.open() if line.strip()) > 20_000  # no duplicates
+    assert set(teacher["emotion"]) <= set(Emotion.codes()) and set(teacher["stage"]) <= set(Stage.codes())
+    assert not set(teacher["key"]) & set(ds.dedup(ds.cs_labels())["key"])
+    for corpus in (ds.online_shopping_10_cats(), ds.waimai_10k()):
+        _, test = ds.dedup_split(corpus, 0.2, ds.CS_SPLIT_SEED)
+        ds.assert_no_overlap(teacher, test)
+
+
 SHIPPED = ARTEFACTS / "metrics.json"
 
 

@@ -124,7 +124,10 @@ def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataF
         held_keys = set(hold["key"]) if "key" in hold else set()
         for task in _OOF_TASKS:
             corpus = corpora.get(task)
-            frame = cs[fold != k] if corpus is None else corpus[~corpus["key"].isin(held_keys)]
+            if corpus is None:
+                frame = tr.with_teacher(task, cs[fold != k], splits)
+            else:
+                frame = corpus[~corpus["key"].isin(held_keys)]
             labels = list(analyzer.models[task].labels)
             work.append((k, task, (task, frame, tr.HYPER[task], [str(t) for t in hold["text"]], labels)))
     results = tr.run_parallel(_fold_proba, [args for _, _, args in work], jobs)

