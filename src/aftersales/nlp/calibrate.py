@@ -118,6 +118,7 @@ def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataF
     rng = np.random.default_rng(20261125)
     rng.shuffle(fold)
     corpora = {"polarity": splits["polarity_train"], "emotion": tr.emotion_training_frame(splits, feedback)}
+    labelled = set(cs["key"])
     work = []
     for k in range(FOLDS):
         hold = cs[fold == k]
@@ -125,7 +126,7 @@ def _oof(analyzer: Analyzer, splits: dict[str, pd.DataFrame], feedback: pd.DataF
         for task in _OOF_TASKS:
             corpus = corpora.get(task)
             if corpus is None:
-                frame = tr.with_teacher(task, cs[fold != k], splits)
+                frame = tr.with_teacher(task, cs[fold != k], splits, labelled)
             else:
                 frame = corpus[~corpus["key"].isin(held_keys)]
             labels = list(analyzer.models[task].labels)

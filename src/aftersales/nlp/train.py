@@ -124,11 +124,19 @@ def load_splits() -> dict[str, pd.DataFrame]:
 TEACHER_TASKS = ("emotion_cs", "stage")
 
 
-def with_teacher(task: str, frame: pd.DataFrame, splits: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """`frame` plus the teacher's rows for the tasks that learn from them (out-of-fold fits add them too)."""
+def with_teacher(
+    task: str, frame: pd.DataFrame, splits: dict[str, pd.DataFrame], labelled: set[str] | None = None
+) -> pd.DataFrame:
+    """`frame` plus the teacher's rows for the tasks that learn from them (out-of-fold fits add them too).
+
+    A text people labelled (`labelled`: keys of every customer-service row, agents' corrections included, held-out
+    fold or not) keeps only the people's label: the teacher's reading of it is left out.
+    """
     teacher = splits.get("cs_teacher")
     if task not in TEACHER_TASKS or teacher is None or teacher.empty:
         return frame
+    if labelled:
+        teacher = teacher[~teacher["key"].isin(labelled)]
     return pd.concat([frame, teacher[["text", "emotion", "stage", "source", "key"]]], ignore_index=True)
 
 
@@ -223,7 +231,7 @@ def train_models(
     cs = splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
     emo = emotion_training_frame(splits, feedback)
     plan = {"polarity": splits["polarity_train"], "emotion": emo, "emotion_cs": cs, "stage": cs, "reasons": cs}
-    plan = {task: with_teacher(task, frame, splits) for task, frame in plan.items()}
+    plan = {task: with_teacher(task, frame, splits, set(cs["key"])) for task, frame in plan.items()}
     fitted = run_parallel(fit_task, [(task, frame, HYPER[task]) for task, frame in plan.items()], jobs)
     return dict(zip(plan, fitted, strict=True))
 

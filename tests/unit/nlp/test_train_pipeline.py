@@ -165,6 +165,19 @@ def test_teacher_rows_join_the_emotion_head_and_stage_in_every_fit_but_never_rea
     cs = set(splits["cs_train"]["key"])
     final = dict(fits[-len(calibrate._OOF_TASKS) :])
     assert final["stage"] == final["emotion_cs"] == cs | teacher and final["reasons"] == cs
+    # an agent's correction of a text the teacher read: the teacher's reading leaves every fit, the correction stays
+    corrected = splits["cs_teacher"].head(1).assign(emotion="relief", stage="none", reasons=[[]], source="feedback")
+    frames: dict[str, pd.DataFrame] = {}
+
+    def keeping_fit(task: str, frame: pd.DataFrame, hyper: dict[str, object] | None = None) -> object:
+        frames[task] = frame
+        return real_fit(task, frame, hyper)
+
+    monkeypatch.setattr(tr, "fit_task", keeping_fit)
+    tr.train_models(splits, corrected)
+    key = corrected["key"].iloc[0]
+    for task in ("emotion_cs", "stage", "reasons"):
+        assert list(frames[task].loc[frames[task]["key"] == key, "source"]) == ["feedback"], task
 
 
 def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
