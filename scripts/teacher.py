@@ -9,8 +9,9 @@ to learn from. Nothing here is downloaded: the e5 weights and tokenizer come fro
     python scripts/teacher.py report .teacher OUT/teacher.npz   # the teacher's own test-split readings
     python scripts/teacher.py export .teacher OUT/teacher.npz   # → data/teacher/e5_pool_v1.jsonl
 
-`pack` writes `weights.npz` and `data.npz` (carried to the accelerator; token ids only, never text) and, beside them,
-`index.parquet` (dataset, row, sha1 and split of every packed text; stays here).
+`pack DIR` writes `DIR/weights.npz` and `DIR/data.npz` (carried to the accelerator; token ids only, never text) and,
+beside DIR, `DIR_index.parquet` (dataset, row, sha1 and part of every packed text; stays here). `.teacher` and
+`.teacher_index.parquet` are git-ignored.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _multi_hot(rows: Sequence[Sequence[str]], codes: Sequence[str]) -> np.ndarra
 
 
 def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
-    """Write weights.npz, data.npz (token ids and labels) and index.parquet into `out`."""
+    """Write weights.npz and data.npz (token ids and labels) into `out`, and `out`_index.parquet beside it."""
     if model_path is None:
         import importlib.util
 
@@ -79,10 +80,11 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
     split = np.concatenate([np.full(len(f), i, dtype=np.uint8) for i, (_, f) in enumerate(parts)])
     labelled = pd.concat([frames["train"], frames["test"]], ignore_index=True)
     n_pool = len(frames["pool"])
-    pad = {"reasons": np.zeros((n_pool, len(Reason.codes())), dtype=np.uint8)}
     emo, stg, pol = ({c: i for i, c in enumerate(v.codes())} for v in (Emotion, Stage, Polarity))
     labels = {
-        "reasons": np.concatenate([_multi_hot(labelled["reasons"], Reason.codes()), pad["reasons"]]),
+        "reasons": np.concatenate(
+            [_multi_hot(labelled["reasons"], Reason.codes()), np.zeros((n_pool, len(Reason.codes())), np.uint8)]
+        ),
         "emotion": np.concatenate([labelled["emotion"].map(emo).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
         "stage": np.concatenate([labelled["stage"].map(stg).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
         "polarity": np.concatenate([labelled["polarity"].map(pol).to_numpy(np.int16), np.full(n_pool, -1, np.int16)]),
@@ -126,20 +128,24 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
 
 
 def report(data: Path, preds: Path) -> dict[str, Any]:
-    """The teacher's readings of the test split scored as analyzer_quality scores ours (0.5 per reason)."""
-    d = np.load(data / "data.npz")
-    p = np.load(preds)
+    """The teacher's readings of the test split, scored as analyzer_quality scores ours.
+
+    Reasons: each at 0.5, `other` neither scored nor predicted (`calibrate.cs_targets`); emotion and stage macro-F1
+    over the labels the gold uses.
+    """
+    d, p = np.load(data / "data.npz"), np.load(preds)
     test = d["split"] == list(d["split_names"]).index("test")
-    codes = list(d["reason_codes"])
-    gold = [[codes[j] for j in np.flatnonzero(r)] for r in d["reasons"][test]]
-    rp = p["reasons"][test[p["rows"]] if "rows" in p else test].astype(np.float32)
-    pred = [[codes[j] for j in np.flatnonzero(r >= 0.5)] or [codes[int(r.argmax())]] for r in rp]
-    out: dict[str, Any] = {"reasons_micro_f1": ev.multilabel_report(gold, pred, codes)["micro_f1"]}
+    codes = [str(c) for c in d["reason_codes"]]
+    scored = [j for j, c in enumerate(codes) if c != "other"]
+    gold = [[codes[j] for j in scored if r[j]] for r in d["reasons"][test]]
+    pred = [[codes[j] for j in scored if r[j] >= 0.5] for r in p["reasons"][test].astype(np.float32)]
+    out: dict[str, Any] = {"reasons_micro_f1": round(ev.micro_f1(gold, pred), 4)}
     for task in ("emotion", "stage", "polarity"):
-        names = list(d[f"{task}_codes"])
+        names = [str(c) for c in d[f"{task}_codes"]]
         g = [names[i] for i in d[task][test]]
         q = [names[i] for i in p[task][test].argmax(1)]
-        out[f"{task}_macro_f1"] = ev.classification_report(g, q, labels=names)["macro_f1"]
+        out[f"{task}_macro_f1"] = round(ev.macro_f1(g, q, sorted(set(g))), 4)
+        out[f"{task}_accuracy"] = round(ev.accuracy(g, q), 4)
     return out
 
 

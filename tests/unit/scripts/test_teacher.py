@@ -102,3 +102,38 @@ def test_tokeniser_takes_the_best_scoring_pieces_and_marks_unknown_characters(e5
     assert [PIECES[i] for i in ids] == ["\u2581不", "很好", "<unk>"]
     encoded = tok.encode(["好好好好好"], max_tokens=4)[0]
     assert encoded[0] == 0 and encoded[-1] == 2 and len(encoded) == 4  # bos, two content pieces, eos
+
+
+def test_report_scores_the_teacher_as_analyzer_quality_scores_ours(e5q4: ModuleType, tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("teacher_script", SCRIPTS / "teacher.py")
+    assert spec is not None and spec.loader is not None
+    teacher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(teacher)
+    reasons = np.asarray(["quality_defect", "price", "other"])
+    emotions = np.asarray(["anger", "neutral", "relief"])
+    np.savez(
+        tmp_path / "data.npz",
+        split=np.asarray([0, 1, 1, 1], np.uint8),
+        split_names=np.asarray(["train", "test", "pool"]),
+        reason_codes=reasons,
+        reasons=np.asarray([[1, 0, 0], [1, 0, 0], [0, 1, 1], [0, 0, 1]], np.uint8),
+        emotion_codes=emotions,
+        emotion=np.asarray([0, 0, 1, 1], np.int16),
+        stage_codes=np.asarray(["none", "explicit"]),
+        stage=np.asarray([0, 0, 1, 1], np.int16),
+        polarity_codes=np.asarray(["negative", "positive"]),
+        polarity=np.asarray([0, 0, 1, 1], np.int16),
+    )
+    proba = {
+        # test rows: right on quality_defect, misses price; `other` (0.9 on the last row) is never scored
+        "reasons": np.asarray([[0.1, 0.1, 0.1], [0.9, 0.2, 0.2], [0.1, 0.3, 0.9], [0.1, 0.1, 0.9]], np.float16),
+        "emotion": np.asarray([[1, 0, 0], [1, 0, 0], [0, 0.2, 0.8], [0, 1, 0]], np.float16),
+        "stage": np.asarray([[1, 0], [1, 0], [0, 1], [0, 1]], np.float16),
+        "polarity": np.asarray([[1, 0], [1, 0], [0, 1], [0, 1]], np.float16),
+    }
+    np.savez(tmp_path / "preds.npz", **proba)
+    got = teacher.report(tmp_path, tmp_path / "preds.npz")
+    assert got["reasons_micro_f1"] == round(2 / 3, 4)  # 1 right, 1 missed, no false alarm from `other`
+    assert got["emotion_accuracy"] == round(2 / 3, 4)  # relief is no gold label: macro over anger and neutral
+    assert got["emotion_macro_f1"] == round((1.0 + 2 / 3) / 2, 4)
+    assert got["stage_macro_f1"] == 1.0
