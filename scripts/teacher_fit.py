@@ -109,9 +109,8 @@ def load_teacher(weights: Path, sizes: dict[str, int]) -> Teacher:
 
 def batches(rows: np.ndarray, lengths: np.ndarray, size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
     """Batches of similar length (less padding); shuffled in chunks when `rng` is given."""
-    order = rows[np.argsort(lengths[rows], kind="stable")]
-    if rng is not None:
-        order = rows[np.argsort(lengths[rows] + rng.random(len(rows)) * 8, kind="stable")]
+    jitter = rng.random(len(rows)) * 8 if rng is not None else 0.0
+    order = rows[np.argsort(lengths[rows] + jitter, kind="stable")]
     out = [order[i : i + size] for i in range(0, len(order), size)]
     if rng is not None:
         rng.shuffle(out)

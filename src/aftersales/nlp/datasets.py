@@ -234,6 +234,21 @@ def _jsonl_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _join_texts(records: list[dict[str, Any]], what: str) -> None:
+    """Give each label reference its text by (dataset, row); an unknown dataset or a sha1 that does not match fails."""
+    bad: list[str] = []
+    for rec in records:
+        if rec.get("dataset") not in _RAW_TEXT:
+            raise LabelJoinError(f"{rec['label_file']}: unknown dataset {rec.get('dataset')!r}")
+        raw = _RAW_TEXT[rec["dataset"]]()
+        text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
+        if rec["sha1"] not in (text_sha16(text), text_sha16(text.replace("\ufeff", ""))):
+            bad.append(rec["label_file"])
+        rec["text"] = text
+    if bad:
+        raise LabelJoinError(f"{len(bad)} {what} do not match their text's sha1, e.g. {bad[:5]}")
+
+
 def label_of(rec: dict[str, Any], fields: Sequence[str] = LABEL_FIELDS) -> tuple[Any, ...]:
     """A record's labels on `fields`, comparable across annotators (reasons as a sorted set)."""
     return tuple(sorted(set(rec[f])) if f == "reasons" else rec[f] for f in fields)
@@ -273,17 +288,7 @@ def cs_labels(paths: Iterable[Path] | None = None, adjudicated: bool = True) -> 
                 raise LabelJoinError(f"{decision['label_file']}: sha1 differs from {rec['label_file']}")
             rec.update({f: decision[f] for f in LABEL_FIELDS})
         rec["adjudicated"] = changed
-    bad: list[str] = []
-    for rec in records:
-        if rec["dataset"] not in _RAW_TEXT:
-            raise LabelJoinError(f"{rec['label_file']}: unknown dataset {rec['dataset']!r}")
-        raw = _RAW_TEXT[rec["dataset"]]()
-        text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
-        if rec["sha1"] not in (text_sha16(text), text_sha16(text.replace("\ufeff", ""))):
-            bad.append(rec["label_file"])
-        rec["text"] = text
-    if bad:
-        raise LabelJoinError(f"{len(bad)} label(s) do not match their text's sha1, e.g. {bad[:5]}")
+    _join_texts(records, "label(s)")
     df = pd.DataFrame(records)
     df["reasons"] = df["reasons"].map(lambda rs: sorted(set(rs)))
     df["intensity"] = df["intensity"].astype(int)
@@ -308,17 +313,10 @@ def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
     records = [rec for path in files for rec in _jsonl_records(path)]
     if not records:
         return pd.DataFrame(columns=["text", *TEACHER_FIELDS, "source"])
-    bad: list[str] = []
     for rec in records:
-        if rec.get("dataset") not in _RAW_TEXT or any(f not in rec for f in TEACHER_FIELDS):
-            raise LabelJoinError(f"{rec['label_file']}: needs a known dataset and {', '.join(TEACHER_FIELDS)}")
-        raw = _RAW_TEXT[rec["dataset"]]()
-        text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
-        if rec["sha1"] != text_sha16(text.replace("\ufeff", "")):
-            bad.append(rec["label_file"])
-        rec["text"] = text
-    if bad:
-        raise LabelJoinError(f"{len(bad)} teacher label(s) do not match their text's sha1, e.g. {bad[:5]}")
+        if any(f not in rec for f in TEACHER_FIELDS):
+            raise LabelJoinError(f"{rec['label_file']}: needs {', '.join(TEACHER_FIELDS)}")
+    _join_texts(records, "teacher label(s)")
     return _finish(pd.DataFrame(records), "teacher")
 
 
