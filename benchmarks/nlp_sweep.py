@@ -2,6 +2,11 @@
 
     python benchmarks/nlp_sweep.py reasons '{"C": 30}'          # one variant of HYPER["reasons"]; prints one JSON line
     python benchmarks/nlp_sweep.py emotion_cs '{}'              # the shipped recipe, for the baseline
+    python benchmarks/nlp_sweep.py reasons '{}' --teacher FILE.jsonl --min-p 0   # another teacher file, another bar
+    python benchmarks/nlp_sweep.py reasons '{}' --no-teacher                     # our labels alone
+
+Each fold's training rows get the teacher's rows as the shipped fit does (`train.with_teacher`: the tasks of
+`TEACHER_TASKS`, lines under `TEACHER_MIN_P` dropped).
 
 Every variant of every run uses the same five folds (seed 7) of the cs_labels training split, so variants run side by
 side (one process each, e.g. on a many-core machine) compare like with like. Scores: reasons micro-F1 without `other`,
@@ -10,14 +15,18 @@ single-label tasks macro-F1 and accuracy. The test split is never read.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
-import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
 from aftersales.nlp import train as tr
 from aftersales.nlp.models.linear import HashedLinearClassifier
@@ -25,29 +34,50 @@ from aftersales.nlp.models.linear import HashedLinearClassifier
 COLUMN = {"reasons": "reasons", "stage": "stage", "emotion_cs": "emotion"}
 
 
-def cross_validate(task: str, variant: dict[str, Any], folds: int = 5, seed: int = 7) -> dict[str, Any]:
-    """Out-of-fold predictions of `fit_task(task)` with HYPER[task] updated by `variant`, scored."""
+def cross_validate(
+    task: str,
+    variant: dict[str, Any],
+    folds: int = 5,
+    seed: int = 7,
+    teacher: Path | None = None,
+    min_p: float | None = None,
+    no_teacher: bool = False,
+) -> dict[str, Any]:
+    """Out-of-fold predictions of `fit_task(task)` with HYPER[task] updated by `variant`, scored.
+
+    Each fold learns the teacher's rows as the shipped fit does (`train.with_teacher`); `teacher` reads them from
+    another file instead of data/teacher, `min_p` replaces the task's `TEACHER_MIN_P`, `no_teacher` leaves them out.
+    """
     started = time.perf_counter()
-    cs = tr.load_splits()["cs_train"].reset_index(drop=True)
+    splits = tr.load_splits()
+    cs = splits["cs_train"].reset_index(drop=True)
+    if teacher is not None:
+        held_out = set(splits["cs_test"]["key"]) | set(cs["key"])
+        splits["cs_teacher"] = ds.drop_keys(ds.dedup(ds.teacher_labels([teacher])), held_out)
+    tasks = () if no_teacher else tr.TEACHER_TASKS
+    bars = tr.TEACHER_MIN_P | ({task: min_p} if min_p is not None else {})
+    labelled = set(cs["key"])
     fold = np.arange(len(cs)) % folds
     np.random.default_rng(seed).shuffle(fold)
-    saved = tr.HYPER[task]
-    tr.HYPER[task] = saved | variant
     gold: list[Any] = []
     pred: list[Any] = []
-    try:
+    added = 0
+    with _patched(TEACHER_TASKS=tasks, TEACHER_MIN_P=bars, HYPER=tr.HYPER | {task: tr.HYPER[task] | variant}):
         for k in range(folds):
-            truth, found = alone(task, tr.fit_task(task, cs[fold != k]), cs[fold == k])
+            frame = tr.with_teacher(task, cs[fold != k], splits, labelled)
+            added = len(frame) - int((fold != k).sum())
+            truth, found = alone(task, tr.fit_task(task, frame), cs[fold == k])
             gold += truth
             pred += found
         hyper = dict(tr.HYPER[task])
-    finally:
-        tr.HYPER[task] = saved
     return {
         "task": task,
         "hyper": hyper,
         **scores(task, gold, pred),
         "n": len(cs),
+        "teacher": "none" if no_teacher else str(teacher or "data/teacher"),
+        "teacher_rows": added,  # in the last fold's fit
+        "teacher_min_p": bars.get(task, 0.0),
         "seconds": round(time.perf_counter() - started),
     }
 
@@ -73,7 +103,28 @@ def scores(task: str, gold: list[Any], pred: list[Any]) -> dict[str, float]:
     }
 
 
+@contextlib.contextmanager
+def _patched(**attrs: Any) -> Iterator[None]:
+    """`aftersales.nlp.train`'s module settings replaced for the duration (fit_task and with_teacher read them)."""
+    saved = {name: getattr(tr, name) for name in attrs}
+    for name, value in attrs.items():
+        setattr(tr, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(tr, name, value)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in COLUMN:
-        sys.exit(f"usage: python benchmarks/nlp_sweep.py {{{','.join(COLUMN)}}} '<JSON dict of HYPER overrides>'")
-    print(json.dumps(cross_validate(sys.argv[1], json.loads(sys.argv[2]))), flush=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("task", choices=sorted(COLUMN))
+    parser.add_argument("variant", type=json.loads, help="JSON dict of HYPER overrides, e.g. '{\"C\": 30}'")
+    parser.add_argument(
+        "--teacher", type=Path, default=None, help="teacher JSONL to learn from instead of data/teacher"
+    )
+    parser.add_argument("--min-p", type=float, default=None, help="this task's teacher bar instead of TEACHER_MIN_P")
+    parser.add_argument("--no-teacher", action="store_true", help="fit on our labels alone")
+    args = parser.parse_args()
+    result = cross_validate(args.task, args.variant, teacher=args.teacher, min_p=args.min_p, no_teacher=args.no_teacher)
+    print(json.dumps(result), flush=True)

@@ -7,7 +7,8 @@ to learn from. Nothing here is downloaded: the e5 weights and tokenizer come fro
     python scripts/teacher.py pack .teacher            # token ids + pruned 4-bit weights, no raw text
     python3 scripts/teacher_fit.py .teacher OUT        # on the accelerator (PyTorch), writes OUT/teacher.npz
     python scripts/teacher.py report .teacher OUT/teacher.npz   # the teacher's own test-split readings
-    python scripts/teacher.py export .teacher OUT/teacher.npz   # → data/teacher/e5_pool_v1.jsonl
+    python scripts/teacher.py export .teacher OUT/teacher.npz --out data/teacher/e5_pool_v1.jsonl   # emotion, stage
+    python scripts/teacher.py export .teacher OUT/teacher.npz --tasks reasons --out data/teacher/e5_reasons_v2.jsonl
 
 `pack DIR` writes `DIR/weights.npz` and `DIR/data.npz` (carried to the accelerator; token ids only, never text) and,
 beside DIR, `DIR_index.parquet` (dataset, row, sha1 and part of every packed text; stays here). `.teacher` and
@@ -40,12 +41,22 @@ MAX_TOKENS = 256  # bos + 254 content tokens + eos: over 98 % of our texts fit w
 def _frames() -> dict[str, pd.DataFrame]:
     """Labelled train and test texts, and the unlabelled pool: training-split reviews no round has labelled."""
     splits = load_splits()
-    train, test = splits["cs_train"], splits["cs_test"]
-    labelled = set(train["key"]) | set(test["key"])
-    pool = splits["polarity_train"]
-    pool = pool[~pool["key"].isin(labelled)]
-    pool = pool[pool["text"].str.strip().str.len().between(4, 400)]
-    return {"train": train, "test": test, "pool": pool.reset_index(drop=True)}
+    return {"train": splits["cs_train"], "test": splits["cs_test"], "pool": _pool(splits)}
+
+
+def _pool(splits: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The training-split reviews `labelling.py pick` may still draw (labelling's definition), with dataset and row.
+
+    Every test text of every task and every labelled text is left out, whichever corpus it also appears in.
+    """
+    from labelling import _unlabelled  # a sibling script, on sys.path above
+
+    tests = [f for name, f in splits.items() if name.endswith("_test") or name == "chnsenticorp_htl"]
+    taken = set().union(*(set(f["key"]) for f in tests)) | set(splits["cs_train"]["key"])
+    pool = _unlabelled()
+    pool = pool[(pool["frac"] >= ds.CS_TEST_SIZE) & ~pool["key"].isin(taken)]
+    text = pool["text"].str.replace("\ufeff", "", regex=False).str.strip()  # cleaned as `datasets` cleans every text
+    return pool.assign(text=text)[["dataset", "row", "text", "key"]].reset_index(drop=True)
 
 
 def _multi_hot(rows: Sequence[Sequence[str]], codes: Sequence[str]) -> np.ndarray:
@@ -110,13 +121,7 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
             arrays[name] = np.frombuffer(raw, dtype=np.float32 if dtype == 0 else np.uint8)
     specials = {k: int(remap[v]) for k, v in e5.specials.items()}
     np.savez(out / "weights.npz", config=json.dumps({**e5.config, "vocab": len(used), **specials}), **arrays)
-    index = pd.concat(
-        [
-            f[["dataset", "row", "text"]].assign(part=name) if "dataset" in f else f[["text"]].assign(part=name)
-            for name, f in parts
-        ],
-        ignore_index=True,
-    )
+    index = pd.concat([f[["dataset", "row", "text"]].assign(part=name) for name, f in parts], ignore_index=True)
     index["sha1"] = [ds.text_sha16(t) for t in index["text"]]
     index.drop(columns=["text"]).to_parquet(out.parent / f"{out.name}_index.parquet")
     return {
@@ -149,35 +154,30 @@ def report(data: Path, preds: Path) -> dict[str, Any]:
     return out
 
 
-def export(data: Path, preds: Path, out: Path) -> dict[str, Any]:
-    """The teacher's emotion and stage for every pool text, as label references (dataset, row, sha1; no text)."""
+def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion", "stage")) -> dict[str, Any]:
+    """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text, as label references."""
     d, p = np.load(data / "data.npz"), np.load(preds)
     pool = _frames()["pool"]
     index = pd.read_parquet(data.parent / f"{data.name}_index.parquet")
     if list(index.loc[index["part"] == "pool", "sha1"]) != [ds.text_sha16(t) for t in pool["text"]]:
         raise SystemExit(f"{data} was packed from other texts than ../shared/data holds now: pack again")
-    where: dict[str, tuple[str, int]] = {}
-    for name in ("online_shopping_10_cats", "waimai_10k"):
-        raw = ds._RAW_TEXT[name]()
-        for row, text in enumerate(raw.fillna("").astype(str)):
-            where.setdefault(ds.key_of(text.replace("\ufeff", "").strip()), (name, row))
     rows = d["split"] == list(d["split_names"]).index("pool")
-    probs = {task: p[task][rows].astype(np.float32) for task in ("emotion", "stage")}
+    probs = {task: p[task][rows].astype(np.float32) for task in ("emotion", "stage") if task in tasks}
     codes = {task: list(d[f"{task}_codes"]) for task in probs}
+    reasons = p["reasons"][rows].astype(np.float32) if "reasons" in tasks else None
+    reason_codes = [str(c) for c in d["reason_codes"]]
     out.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with out.open("w", encoding="utf-8") as fh:
-        seen: set[str] = set()
-        for i, key in enumerate(pool["key"]):
-            if key in seen:  # a review in both corpora is one text
-                continue
-            seen.add(key)
-            dataset, row = where[key]
+        for i, (dataset, row) in enumerate(zip(pool["dataset"], pool["row"], strict=True)):
             text = str(ds._RAW_TEXT[dataset]().iloc[row]).replace("\ufeff", "")
-            rec: dict[str, Any] = {"dataset": dataset, "row": row, "sha1": ds.text_sha16(text)}
+            rec: dict[str, Any] = {"dataset": dataset, "row": int(row), "sha1": ds.text_sha16(text)}
             for task, pr in probs.items():
                 rec[task] = codes[task][int(pr[i].argmax())]
                 rec[f"{task}_p"] = round(float(pr[i].max()), 2)
+            if reasons is not None:  # each reason at 0.5; reasons_p: that whole reading's probability
+                rec["reasons"] = [c for c, q in zip(reason_codes, reasons[i], strict=True) if q >= 0.5]
+                rec["reasons_p"] = round(float(np.prod(np.maximum(reasons[i], 1.0 - reasons[i]))), 2)
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             written += 1
     return {"written": written, "file": str(out)}
@@ -196,14 +196,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     e = sub.add_parser("export")
     e.add_argument("data", type=Path)
     e.add_argument("preds", type=Path)
-    e.add_argument("--out", type=Path, default=ds.teacher_dir() / "e5_pool_v1.jsonl")
+    e.add_argument("--out", type=Path, required=True, help="e.g. data/teacher/e5_reasons_v2.jsonl")
+    e.add_argument("--tasks", default="emotion,stage", help="comma-separated, of emotion, stage, reasons")
     args = parser.parse_args(argv)
     if args.cmd == "pack":
         result = pack(args.out, args.model)
     elif args.cmd == "report":
         result = report(args.data, args.preds)
     else:
-        result = export(args.data, args.preds, args.out)
+        tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+        if not tasks or set(tasks) - {"emotion", "stage", "reasons"}:
+            raise SystemExit(f"--tasks takes emotion, stage and/or reasons, not {args.tasks!r}")
+        result = export(args.data, args.preds, args.out, tasks)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     print()
     return 0

@@ -1,13 +1,15 @@
-"""Fine-tune multilingual-e5-small on our labels and read the unlabelled pool (run where PyTorch and a GPU are).
+"""Fine-tune multilingual-e5-small on our labels and read the unlabelled pool (where PyTorch is: a GPU, or a CPU).
 
 Why: a pretrained transformer fine-tuned on the 25k customer-service labels is a stronger reader than the shipped
-n-gram models, too slow to ship (about 50 texts/s on 2 cores) but fast enough on an accelerator to label the training
-pool for them. Needs only numpy and torch; reads what `scripts/teacher.py pack DIR` wrote.
+n-gram models, too slow to ship (about 50 texts/s on 2 cores) but fast enough to label the training pool for them
+once: 21 s an epoch on an H100, about 10 minutes on 2 CPU cores with AMX bf16 units (stop 22). Needs only numpy and
+torch; reads what `scripts/teacher.py pack DIR` wrote.
 
     python3 scripts/teacher_fit.py DIR OUT [--seeds 3] [--epochs 5]
 
 Writes OUT/teacher.npz: per packed text, the seed ensemble's reason probabilities and emotion, stage and polarity
-distributions (float16), and OUT/log.json with each epoch's test-split readings (reported, never used to choose).
+distributions (float16), and OUT/log.json with each epoch's readings of a dev share of the training labels (held out
+of the fit; what may choose) and of the test split (reported, never used to choose).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from torch import nn
 BATCH = 64
 ENCODER_LR = 6e-5
 HEAD_LR = 2e-3  # fresh heads learn at a rate of their own; the encoder at a fine-tuning rate
+DEV_SHARE = 0.1  # of the training labels, held out of the fit: the readings that may choose (the test split may not)
+# bf16 autocast where it is fast: any CUDA card we are lent, and CPUs with AMX/AVX-512 bf16
+BF16 = {"cuda": True, "cpu": torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()}
 
 
 class Layer(nn.Module):
@@ -138,17 +143,17 @@ def _macro_f1(gold: np.ndarray, pred: np.ndarray, n: int) -> float:
 
 
 def _micro_f1(gold: np.ndarray, proba: np.ndarray) -> float:
+    """Each reason at 0.5, no fallback: the reasons target's reading once `other` is dropped."""
     pred = proba >= 0.5
-    pred[np.arange(len(pred)), proba.argmax(1)] |= ~pred.any(1)
     tp = int((pred & (gold == 1)).sum())
-    return 2 * tp / (int(pred.sum()) + int(gold.sum()))
+    return 2 * tp / max(int(pred.sum()) + int(gold.sum()), 1)
 
 
 def predict(model: Teacher, data: dict, rows: np.ndarray, device: str) -> dict[str, np.ndarray]:
     model.eval()
     outs: dict[str, list[np.ndarray]] = {}
     order: list[np.ndarray] = []
-    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=BF16[device]):
         for b in batches(rows, data["lengths"], 256, None):
             logits = model(*pad(data["tokens"], data["starts"], data["lengths"], b, device))
             for task, z in logits.items():
@@ -160,21 +165,28 @@ def predict(model: Teacher, data: dict, rows: np.ndarray, device: str) -> dict[s
 
 
 def evaluate(proba: dict[str, np.ndarray], data: dict, rows: np.ndarray) -> dict[str, float]:
-    """Test-split readings comparable with analyzer_quality's (reasons at 0.5 with the top one as fallback)."""
-    out = {"reasons_micro_f1": _micro_f1(data["reasons"][rows], proba["reasons"])}
+    """Readings comparable with `teacher.py report` and analyzer_quality (reasons without `other`, as they score)."""
+    scored = np.asarray([str(c) != "other" for c in data["reason_codes"]])
+    out = {"reasons_micro_f1": _micro_f1(data["reasons"][rows][:, scored], proba["reasons"][:, scored])}
     for task in ("emotion", "stage", "polarity"):
         out[f"{task}_macro_f1"] = _macro_f1(data[task][rows], proba[task].argmax(1), proba[task].shape[1])
     return out
 
 
+def dev_rows(data: dict) -> np.ndarray:
+    """The training labels held out of every seed's fit (the same rows for every seed, so the ensemble is scored)."""
+    train = np.flatnonzero(data["split"] == 0)
+    return np.sort(np.random.default_rng(20261127).permutation(train)[: int(len(train) * DEV_SHARE)])
+
+
 def fit(
-    data: dict, weights: Path, seed: int, epochs: int, device: str, test: np.ndarray, log: list, out: Path
+    data: dict, weights: Path, seed: int, epochs: int, device: str, evals: dict[str, np.ndarray], log: list, out: Path
 ) -> Teacher:
     """Fine-tune all four heads together (AdamW, linear warm-up and decay, bf16 autocast)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = load_teacher(weights, data["sizes"]).to(device)
-    train = np.flatnonzero(data["split"] == 0)
+    train = np.setdiff1d(np.flatnonzero(data["split"] == 0), evals["dev"])
     plan = [batches(train, data["lengths"], BATCH, rng) for _ in range(epochs)]
     total = sum(map(len, plan))
     with torch.no_grad():  # heads start at the label priors: BCE heads cannot walk to logit(0.05) at 5e-5 a step
@@ -196,9 +208,12 @@ def fit(
         t0 = time.time()
         for b in epoch_batches:
             ids, mask = pad(data["tokens"], data["starts"], data["lengths"], b, device)
-            with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=BF16[device]):
                 logits = model(ids, mask)
-            loss = F.binary_cross_entropy_with_logits(logits["reasons"].float(), targets["reasons"][b].to(device))
+            # summed over the 13 reasons (a mean would give the reasons a 13th of a single-label task's pull)
+            loss = F.binary_cross_entropy_with_logits(
+                logits["reasons"].float(), targets["reasons"][b].to(device), reduction="sum"
+            ) / len(b)
             for task in ("emotion", "stage", "polarity"):
                 loss = loss + F.cross_entropy(logits[task].float(), targets[task][b].to(device))
             opt.zero_grad(set_to_none=True)
@@ -206,7 +221,11 @@ def fit(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-        reading = evaluate(predict(model, data, test, device), data, test)
+        reading = {
+            f"{name}_{k}": v
+            for name, rows in evals.items()
+            for k, v in evaluate(predict(model, data, rows, device), data, rows).items()
+        }
         log.append({"seed": seed, "epoch": epoch + 1, "seconds": round(time.time() - t0, 1), **reading})
         print(json.dumps(log[-1]), flush=True)
         (out / "log.json").write_text(json.dumps(log, indent=1))  # kept even if a time limit ends the run
@@ -244,18 +263,22 @@ def main() -> None:
     }
     if args.limit:
         data = _subset(data, np.concatenate([np.flatnonzero(data["split"] == s)[: args.limit] for s in (0, 1, 2)]))
-    test = np.flatnonzero(data["split"] == 1)
+    evals = {"dev": dev_rows(data), "test": np.flatnonzero(data["split"] == 1)}
     everything = np.arange(len(data["lengths"]))
     log: list[dict] = []
     summed: dict[str, np.ndarray] = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for seed in range(args.seeds):
-        model = fit(data, args.pack / "weights.npz", seed, args.epochs, device, test, log, args.out)
+        model = fit(data, args.pack / "weights.npz", seed, args.epochs, device, evals, log, args.out)
         for task, p in predict(model, data, everything, device).items():
             summed[task] = summed.get(task, 0) + p / args.seeds
         partial = {t: p.astype(np.float16) for t, p in summed.items()}
         np.savez_compressed(args.out / f"teacher_seed{seed}.npz", **partial)  # kept if a time limit ends the run
-    ensemble = evaluate({t: p[test] for t, p in summed.items()}, data, test)
+    ensemble = {
+        f"{name}_{k}": v
+        for name, rows in evals.items()
+        for k, v in evaluate({t: p[rows] for t, p in summed.items()}, data, rows).items()
+    }
     log.append({"ensemble": args.seeds, **ensemble})
     print(json.dumps(log[-1]), flush=True)
     np.savez_compressed(args.out / "teacher.npz", **{t: p.astype(np.float16) for t, p in summed.items()})

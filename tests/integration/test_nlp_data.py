@@ -163,11 +163,17 @@ def test_cs_test_split_is_fixed() -> None:
 
 def test_teacher_labels_join_and_never_touch_a_labelled_or_test_text() -> None:
     """The e5 teacher read unlabelled training-split reviews only: no test text of any task, none we labelled."""
-    teacher = ds.dedup(ds.teacher_labels())
-    files = sorted(ds.teacher_dir().glob("*.jsonl"))
-    assert len(teacher) == sum(1 for f in files for line in f.open() if line.strip()) > 20_000  # no duplicates
-    assert set(teacher["emotion"]) <= set(Emotion.codes()) and set(teacher["stage"]) <= set(Stage.codes())
+    joined = ds.teacher_labels()
+    teacher = ds.dedup(joined)
+    assert len(teacher) == len(joined) > 20_000  # one row per text, whichever files read it
+    lines = [json.loads(line) for f in sorted(ds.teacher_dir().glob("*.jsonl")) for line in f.open() if line.strip()]
+    assert len(joined) == len({(r["dataset"], r["row"]) for r in lines})  # every text any file read, joined
+    assert set(teacher["emotion"].dropna()) <= set(Emotion.codes())
+    assert set(teacher["stage"].dropna()) <= set(Stage.codes())
     assert not set(teacher["key"]) & set(ds.dedup(ds.cs_labels())["key"])
+    shop = ds.online_shopping_10_cats(exclude_hotel=False)
+    hotel_rows = set(shop.loc[shop["category"] == "酒店", "row"])  # out of domain: never read as a label source
+    assert not hotel_rows & set(teacher.loc[teacher["dataset"] == "online_shopping_10_cats", "row"])
     for corpus in (ds.online_shopping_10_cats(), ds.waimai_10k()):
         _, test = ds.dedup_split(corpus, 0.2, ds.CS_SPLIT_SEED)
         ds.assert_no_overlap(teacher, test)

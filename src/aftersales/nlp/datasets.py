@@ -23,6 +23,7 @@ import pandas as pd
 from aftersales.errors import AftersalesError
 from aftersales.nlp import mappings
 from aftersales.nlp.normalise import normalise
+from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = [
     "CS_TEST_SIZE",
@@ -295,7 +296,8 @@ def cs_labels(paths: Iterable[Path] | None = None, adjudicated: bool = True) -> 
     return _finish(df, "cs_labels")
 
 
-TEACHER_FIELDS = ("emotion", "stage")
+TEACHER_FIELDS = ("emotion", "stage", "reasons")  # a teacher line gives one or more; reasons is a list of codes
+_TEACHER_CODES = {"emotion": set(Emotion.codes()), "stage": set(Stage.codes()), "reasons": set(Reason.codes())}
 
 
 def teacher_dir() -> Path:
@@ -304,20 +306,41 @@ def teacher_dir() -> Path:
 
 
 def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
-    """The fine-tuned e5 teacher's emotion and stage for unlabelled training-split reviews, joined to their texts.
+    """A fine-tuned e5 teacher's emotion, stage and reasons of unlabelled training-split reviews, joined to their texts.
 
-    Why: the n-gram emotion head and stage model learn from them besides our labels (docs/models.md, v2026.11.14).
-    Every sha1 is verified as for `cs_labels`; no files gives an empty frame, so training works without them.
+    Why: the n-gram models learn from them besides our labels (docs/models.md, v2026.11.14 and v2026.11.15). A line
+    may give some of the three; lines of several files on one text merge into one row (a field they disagree on
+    fails), and a task's column is empty where no file gave it. Every sha1 is verified as for `cs_labels`; no files
+    gives an empty frame, so training works without them.
     """
     files = sorted(paths) if paths is not None else sorted(teacher_dir().glob("*.jsonl"))
     records = [rec for path in files for rec in _jsonl_records(path)]
     if not records:
         return pd.DataFrame(columns=["text", *TEACHER_FIELDS, "source"])
+    merged: dict[tuple[Any, Any], dict[str, Any]] = {}
     for rec in records:
-        if any(f not in rec for f in TEACHER_FIELDS):
-            raise LabelJoinError(f"{rec['label_file']}: needs {', '.join(TEACHER_FIELDS)}")
-    _join_texts(records, "teacher label(s)")
-    return _finish(pd.DataFrame(records), "teacher")
+        _check_teacher_record(rec)
+        into = merged.setdefault((rec.get("dataset"), rec.get("row")), {})
+        clash = [f for f in TEACHER_FIELDS if f in rec and f in into and into[f] != rec[f]]
+        if clash:  # two files read one text differently: which to learn is not ours to guess
+            raise LabelJoinError(f"{into['label_file']} and {rec['label_file']} disagree on {', '.join(clash)}")
+        into.update({k: v for k, v in rec.items() if k not in into})
+    rows = list(merged.values())
+    _join_texts(rows, "teacher label(s)")
+    return _finish(pd.DataFrame(rows), "teacher")
+
+
+def _check_teacher_record(rec: dict[str, Any]) -> None:
+    """A teacher line gives at least one task's label, each a code of our vocabulary (reasons: a list of them)."""
+    given = [f for f in TEACHER_FIELDS if f in rec]
+    if not given:
+        raise LabelJoinError(f"{rec['label_file']}: needs one of {', '.join(TEACHER_FIELDS)}")
+    for field in given:
+        value = rec[field]
+        values = value if field == "reasons" and isinstance(value, list) else [value]
+        if (field == "reasons") != isinstance(value, list) or not {str(v) for v in values} <= _TEACHER_CODES[field]:
+            kind = "a list of reason codes" if field == "reasons" else f"one {field} code"
+            raise LabelJoinError(f"{rec['label_file']}: {field} must be {kind}, got {value!r}")
 
 
 def cs_labels_split(adjudicated: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -40,9 +40,11 @@ def test_a_teacher_label_on_the_wrong_row_or_without_labels_is_refused(raw: None
     moved = dict(_rec(0), row=2)
     with pytest.raises(ds.LabelJoinError, match="1 teacher label"):
         ds.teacher_labels([_write(tmp_path / "a.jsonl", [_rec(1), moved])])
-    unlabelled = {k: v for k, v in _rec(1).items() if k != "stage"}
-    with pytest.raises(ds.LabelJoinError, match=r"b\.jsonl:1"):
+    unlabelled = {k: v for k, v in _rec(1).items() if k not in ("emotion", "stage")}
+    with pytest.raises(ds.LabelJoinError, match=r"b\.jsonl:1: needs one of emotion, stage, reasons"):
         ds.teacher_labels([_write(tmp_path / "b.jsonl", [unlabelled])])
+    with pytest.raises(ds.LabelJoinError, match=r"c\.jsonl:1: emotion must be one emotion code"):
+        ds.teacher_labels([_write(tmp_path / "c.jsonl", [_rec(1, emotion="furious")])])
 
 
 def test_no_teacher_files_is_an_empty_frame_training_can_use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -50,3 +52,36 @@ def test_no_teacher_files_is_an_empty_frame_training_can_use(monkeypatch: pytest
     frame = ds.teacher_labels()
     assert frame.empty and {"text", "emotion", "stage", "source"} <= set(frame.columns)
     assert ds.dedup(frame).empty
+
+
+def test_teacher_reasons_are_optional_and_must_be_reason_codes(raw: None, tmp_path: Path) -> None:
+    with_reasons = dict(_rec(2), reasons=["quality_defect"], reasons_p=0.8)
+    frame = ds.teacher_labels([_write(tmp_path / "r.jsonl", [_rec(0), with_reasons])])
+    assert frame["reasons"].iloc[1] == ["quality_defect"] and not isinstance(frame["reasons"].iloc[0], list)
+    for bad in (["broken"], "quality_defect", [1]):
+        with pytest.raises(ds.LabelJoinError, match=r"bad\.jsonl:1: reasons must be a list of reason codes"):
+            ds.teacher_labels([_write(tmp_path / "bad.jsonl", [dict(_rec(2), reasons=bad)])])
+
+
+def _reasons_only(row: int, reasons: list[str]) -> dict[str, object]:
+    rec = _rec(row)
+    return {"dataset": rec["dataset"], "row": row, "sha1": rec["sha1"], "reasons": reasons, "reasons_p": 0.7}
+
+
+def test_files_that_read_different_tasks_of_one_text_merge_into_one_row(raw: None, tmp_path: Path) -> None:
+    """The emotion and stage of one teacher and the reasons of another: one row per text, each task where given."""
+    first = _write(tmp_path / "e5_pool_v1.jsonl", [_rec(0), _rec(1, "gratitude", "none")])
+    second = _write(tmp_path / "e5_reasons_v2.jsonl", [_reasons_only(0, ["logistics_delay"]), _reasons_only(2, [])])
+    frame = ds.teacher_labels([first, second])
+    assert list(frame["text"]) == ["发货太慢了，等了一周", "很好用，谢谢", "东西坏了要退货"]
+    assert list(frame["emotion"].fillna("-")) == ["dissatisfaction", "gratitude", "-"]
+    assert frame["reasons"].iloc[0] == ["logistics_delay"] and frame["reasons"].iloc[2] == []
+    assert not isinstance(frame["reasons"].iloc[1], list)
+    assert list(frame["label_file"]) == ["e5_pool_v1.jsonl:1", "e5_pool_v1.jsonl:2", "e5_reasons_v2.jsonl:2"]
+
+
+def test_two_files_that_disagree_on_a_text_are_refused(raw: None, tmp_path: Path) -> None:
+    first = _write(tmp_path / "a.jsonl", [_rec(0)])
+    second = _write(tmp_path / "b.jsonl", [_rec(0, emotion="anger")])
+    with pytest.raises(ds.LabelJoinError, match=r"a\.jsonl:1 and b\.jsonl:1 disagree on emotion"):
+        ds.teacher_labels([first, second])

@@ -60,11 +60,20 @@ def _multilabel_presence_idf() -> HashedLinearClassifier:
     return model.fit(POS + NEG, [[]] * 6 + REASONS, C=3.0, idf=True, folds=3)
 
 
+def _multilabel_presence_idf_nb() -> HashedLinearClassifier:
+    """The shipped reasons recipe since v2026.11.15: presence, idf, and an NB-LR averaged into every label's LR."""
+    labels = ["quality_defect", "wrong_item", "logistics_delay"]
+    feat = HashingFeaturizer(bits=12, n_max=3, weighting="binary")
+    model = HashedLinearClassifier("reasons", labels, multilabel=True, featurizer=feat)
+    return model.fit(POS + NEG, [[]] * 6 + REASONS, C=3.0, idf=True, nb_C=3.0, folds=3)
+
+
 FACTORIES: dict[str, Callable[[], HashedLinearClassifier]] = {
     "binary": _single,
     "multiclass": _multiclass,
     "multilabel": _multilabel,
     "multilabel-presence-idf": _multilabel_presence_idf,
+    "multilabel-presence-idf-nb": _multilabel_presence_idf_nb,
 }
 EDGE = ["", "😡😡😡", "好" * 10_000, "   ", "Quality is bad, I want a refund!!", "這個商品質量太差了", "\x00\ufeff"]
 
@@ -251,6 +260,29 @@ def test_idf_is_folded_into_weights_that_read_raw_features() -> None:
     want = ref.decision_function(x @ diags(scale))
     got = model.decision_function(POS + NEG)[:, 0]
     np.testing.assert_allclose(got, want, atol=2e-3)  # float32 weights, |w| < 1e-3 not pruned here
+
+
+def test_a_multilabel_nb_lr_is_the_mean_of_both_learners_folded_into_raw_weights() -> None:
+    """Each label's weights average a balanced LR and an NB-LR (Wang & Manning 2012) on the idf-scaled features."""
+    from scipy.sparse import diags
+    from sklearn.linear_model import LogisticRegression
+
+    from aftersales.nlp.models import fitting
+
+    model = _multilabel_presence_idf_nb()
+    x = model.featurizer.to_csr(model.featurize(POS + NEG)[1])
+    xs = x @ diags(fitting.idf_weights(x))
+    y = np.array([0] * 6 + [1, 0, 1, 0, 1, 0])  # quality_defect
+    present = (x > 0).astype(np.float64)
+    pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+    neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
+    ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+    lr = LogisticRegression(C=3.0, solver="liblinear", class_weight="balanced", random_state=0).fit(xs, y)
+    nb = LogisticRegression(C=3.0, solver="liblinear", class_weight="balanced", random_state=0)
+    nb.fit(xs @ diags(ratio), y)
+    want = (lr.decision_function(xs) + nb.decision_function(xs @ diags(ratio))) / 2.0
+    np.testing.assert_allclose(model.decision_function(POS + NEG)[:, 0], want, atol=2e-3)
+    assert not np.allclose(model.decision_function(POS + NEG), _multilabel_presence_idf().decision_function(POS + NEG))
 
 
 def test_a_model_saved_before_weightings_existed_loads_with_the_default(tmp_path: Path) -> None:

@@ -138,17 +138,28 @@ def test_out_of_fold_fits_never_see_their_held_out_texts_and_workers_change_noth
         assert np.allclose(proba, parallel.probs[task], atol=1e-6), task
 
 
-def test_teacher_rows_join_the_emotion_head_and_stage_in_every_fit_but_never_reasons(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_teacher_rows_join_the_emotion_head_stage_and_reasons_in_every_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fit of a teacher task, out of fold too, learns the teacher's rows; reasons only those it was sure of."""
     from aftersales.nlp import calibrate
 
     splits, analyzer = _trained(monkeypatch)
     assert tr.with_teacher("stage", splits["cs_train"], splits) is splits["cs_train"]  # no teacher rows: as it was
     said = "快递三天了还没到"
-    rows = [{"text": said + s, "emotion": "anxiety", "stage": "latent", "source": "teacher"} for s in SUFFIXES]
+    rows = [
+        {
+            "text": said + s,
+            "emotion": "anxiety",
+            "stage": "latent",
+            "reasons": ["logistics_delay"],
+            "reasons_p": 0.9 if i % 2 else 0.3,  # half of them under the bar
+            "source": "teacher",
+        }
+        for i, s in enumerate(SUFFIXES)
+    ]
     splits["cs_teacher"] = ds.dedup(pd.DataFrame(rows))
     teacher = set(splits["cs_teacher"]["key"])
+    sure = set(splits["cs_teacher"].loc[splits["cs_teacher"]["reasons_p"] >= tr.TEACHER_MIN_P["reasons"], "key"])
+    assert sure and sure < teacher
     fits: list[tuple[str, set[str]]] = []
     real_fit = tr.fit_task
 
@@ -161,10 +172,10 @@ def test_teacher_rows_join_the_emotion_head_and_stage_in_every_fit_but_never_rea
     tr.train_models(splits)
     assert len(fits) == len(calibrate._OOF_TASKS) * (calibrate.FOLDS + 1)
     for task, keys in fits:
-        assert (teacher <= keys) == (task in tr.TEACHER_TASKS), task
+        assert keys & teacher == (sure if task == "reasons" else teacher if task in tr.TEACHER_TASKS else set()), task
     cs = set(splits["cs_train"]["key"])
     final = dict(fits[-len(calibrate._OOF_TASKS) :])
-    assert final["stage"] == final["emotion_cs"] == cs | teacher and final["reasons"] == cs
+    assert final["stage"] == final["emotion_cs"] == cs | teacher and final["reasons"] == cs | sure
     # an agent's correction of a text the teacher read: the teacher's reading leaves every fit, the correction stays
     corrected = splits["cs_teacher"].head(1).assign(emotion="relief", stage="none", reasons=[[]], source="feedback")
     frames: dict[str, pd.DataFrame] = {}
@@ -178,6 +189,25 @@ def test_teacher_rows_join_the_emotion_head_and_stage_in_every_fit_but_never_rea
     key = corrected["key"].iloc[0]
     for task in ("emotion_cs", "stage", "reasons"):
         assert list(frames[task].loc[frames[task]["key"] == key, "source"]) == ["feedback"], task
+
+
+def test_teacher_reasons_join_the_reasons_fit_only_where_a_line_has_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A teacher file without reasons adds nothing to the reasons fit; with them, only the lines that carry them."""
+    monkeypatch.setattr(tr, "TEACHER_TASKS", (*tr.TEACHER_TASKS, "reasons"))
+    said = {"emotion": "anger", "stage": "explicit"}
+    cs = ds.dedup(pd.DataFrame([{"text": "发错货了", **said, "reasons": ["wrong_item"]}]))
+    rows = [
+        {"text": "快递三天了还没到", "emotion": "anxiety", "stage": "latent", "source": "teacher"},
+        {"text": "盒子压坏了", **said, "source": "teacher", "reasons": ["damaged_in_transit"]},
+        {"text": "东西不错", "emotion": "satisfaction", "stage": "none", "source": "teacher", "reasons": []},
+    ]
+    without = ds.dedup(pd.DataFrame(rows[:1]))
+    assert tr.with_teacher("reasons", cs, {"cs_teacher": without}) is cs
+    teacher = ds.dedup(pd.DataFrame(rows))
+    got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
+    assert list(got["text"]) == ["发错货了", "盒子压坏了", "东西不错"]
+    assert list(got["reasons"]) == [["wrong_item"], ["damaged_in_transit"], []]
+    assert len(tr.with_teacher("stage", cs, {"cs_teacher": teacher})) == 4  # the other tasks take every line
 
 
 def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -137,3 +137,57 @@ def test_report_scores_the_teacher_as_analyzer_quality_scores_ours(e5q4: ModuleT
     assert got["emotion_accuracy"] == round(2 / 3, 4)  # relief is no gold label: macro over anger and neutral
     assert got["emotion_macro_f1"] == round((1.0 + 2 / 3) / 2, 4)
     assert got["stage_macro_f1"] == 1.0
+
+
+def test_export_writes_the_asked_tasks_as_label_references(
+    e5q4: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reasons at 0.5 with the whole reading's probability; the joined texts' rows and sha1s; nothing not asked for."""
+    import json
+
+    import pandas as pd
+
+    from aftersales.nlp import datasets as ds
+
+    spec = importlib.util.spec_from_file_location("teacher_script", SCRIPTS / "teacher.py")
+    assert spec is not None and spec.loader is not None
+    teacher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(teacher)
+    texts = ["发货太慢了", "盒子压坏了"]
+    monkeypatch.setitem(ds._RAW_TEXT, "online_shopping_10_cats", lambda: pd.Series(["无关的评论", *texts]))
+    monkeypatch.setitem(ds._RAW_TEXT, "waimai_10k", lambda: pd.Series([], dtype=str))
+    pool = pd.DataFrame({"dataset": "online_shopping_10_cats", "row": [1, 2], "text": texts})
+    monkeypatch.setattr(teacher, "_frames", lambda: {"pool": pool})
+    data = tmp_path / "pack"
+    data.mkdir()
+    np.savez(
+        data / "data.npz",
+        split=np.asarray([1, 2, 2], np.uint8),
+        split_names=np.asarray(["train", "test", "pool"]),
+        reason_codes=np.asarray(["logistics_delay", "damaged_in_transit"]),
+        emotion_codes=np.asarray(["anger", "anxiety"]),
+        stage_codes=np.asarray(["none", "explicit"]),
+    )
+    index = pd.DataFrame({"part": ["test", "pool", "pool"], "sha1": ["x", *[ds.text_sha16(t) for t in texts]]})
+    index.to_parquet(tmp_path / "pack_index.parquet")
+    np.savez(
+        tmp_path / "preds.npz",
+        reasons=np.asarray([[0.5, 0.5], [0.9, 0.2], [0.4, 0.75]], np.float16),
+        emotion=np.asarray([[1, 0], [0.3, 0.7], [0.6, 0.4]], np.float16),
+        stage=np.asarray([[1, 0], [0, 1], [0, 1]], np.float16),
+    )
+    out = tmp_path / "e5_reasons.jsonl"
+    assert teacher.export(data, tmp_path / "preds.npz", out, ["reasons"])["written"] == 2
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["dataset"], r["row"], r["sha1"]) for r in lines] == [
+        ("online_shopping_10_cats", i + 1, ds.text_sha16(t)) for i, t in enumerate(texts)
+    ]
+    assert [r["reasons"] for r in lines] == [["logistics_delay"], ["damaged_in_transit"]]
+    assert [r["reasons_p"] for r in lines] == [round(0.9 * 0.8, 2), round(0.6 * 0.75, 2)]
+    assert all("emotion" not in r and "stage" not in r for r in lines)
+    teacher.export(data, tmp_path / "preds.npz", out, ["emotion", "stage"])
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["emotion"], r["emotion_p"], r["stage"], "reasons" in r) for r in lines] == [
+        ("anxiety", 0.7, "explicit", False),
+        ("anger", 0.6, "explicit", False),
+    ]

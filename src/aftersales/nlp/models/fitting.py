@@ -3,10 +3,10 @@
 Binary tasks average a logistic regression with an NB-LR (logistic regression on features scaled by naive-Bayes
 log-count ratios, Wang & Manning 2012); both are linear in the raw features, so the average folds into one weight
 vector. Multi-class tasks use multinomial logistic regression, multi-label tasks one balanced logistic regression per
-label. With ``idf=True`` the learner sees every bucket scaled by its smoothed inverse document frequency in the rows it
-learns from; the scale is folded back into the weights, so a saved model still reads the raw features. Calibration
-(temperature, thresholds) is fitted on out-of-fold scores, never on the rows it scores; a model whose scale is fitted
-downstream (``calibrate=False``) skips it.
+label (averaged with a per-label NB-LR the same way when ``nb_C`` is set). With ``idf=True`` the learner sees every
+bucket scaled by its smoothed inverse document frequency in the rows it learns from; the scale is folded back into the
+weights, so a saved model still reads the raw features. Calibration (temperature, thresholds) is fitted on out-of-fold
+scores, never on the rows it scores; a model whose scale is fitted downstream (``calibrate=False``) skips it.
 """
 
 from __future__ import annotations
@@ -57,6 +57,23 @@ def idf_weights(x: Any) -> _F:
     return out
 
 
+def _binary(x: Any, y: npt.NDArray[np.int64], sw: _F, c: float, cw: Any, nb_c: float | None) -> tuple[_F, float]:
+    """One binary logistic regression, averaged with an NB-LR when ``nb_c`` is set (both folded into raw weights)."""
+    clf = _logreg(c, cw).fit(x, y, sample_weight=sw)
+    wb, bb = clf.coef_[0].copy(), float(clf.intercept_[0])
+    if nb_c:  # NB-LR ensemble member, folded back into raw-feature weights
+        from scipy.sparse import diags
+
+        xb = x.copy()
+        xb.data[:] = 1.0
+        pos = np.asarray(xb[y == 1].sum(axis=0)).ravel() + 1.0
+        neg = np.asarray(xb[y == 0].sum(axis=0)).ravel() + 1.0
+        ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        nb = _logreg(float(nb_c), cw).fit(x @ diags(ratio), y, sample_weight=sw)
+        wb, bb = (wb + nb.coef_[0] * ratio) / 2.0, (bb + float(nb.intercept_[0])) / 2.0
+    return wb, bb
+
+
 def _learn(
     model: HashedLinearClassifier, x: Any, y: npt.NDArray[np.int64], sw: _F, opts: dict[str, Any]
 ) -> tuple[_F, _F]:
@@ -75,23 +92,10 @@ def _learn(
         b = np.full(y.shape[1], -10.0)  # a label never seen positive is never predicted
         for j in range(y.shape[1]):
             if 0 < y[:, j].sum() < len(y):
-                clf = _logreg(c, cw or "balanced").fit(x, y[:, j], sample_weight=sw)
-                w[:, j], b[j] = clf.coef_[0], clf.intercept_[0]
+                w[:, j], b[j] = _binary(x, y[:, j], sw, c, cw or "balanced", opts.get("nb_C"))
         return w, b
     if model.binary:
-        clf = _logreg(c, cw).fit(x, y, sample_weight=sw)
-        wb, bb = clf.coef_[0].copy(), float(clf.intercept_[0])
-        nb_c = opts.get("nb_C")
-        if nb_c:  # NB-LR ensemble member, folded back into raw-feature weights
-            from scipy.sparse import diags
-
-            xb = x.copy()
-            xb.data[:] = 1.0
-            pos = np.asarray(xb[y == 1].sum(axis=0)).ravel() + 1.0
-            neg = np.asarray(xb[y == 0].sum(axis=0)).ravel() + 1.0
-            ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
-            nb = _logreg(float(nb_c), cw).fit(x @ diags(ratio), y, sample_weight=sw)
-            wb, bb = (wb + nb.coef_[0] * ratio) / 2.0, (bb + float(nb.intercept_[0])) / 2.0
+        wb, bb = _binary(x, y, sw, c, cw, opts.get("nb_C"))
         return wb[:, None], np.array([bb])
     clf = _logreg(c, cw, solver="lbfgs", max_iter=int(opts.get("max_iter", 300)))
     with warnings.catch_warnings():
