@@ -52,8 +52,7 @@ def cross_validate(
     splits = tr.load_splits()
     cs = splits["cs_train"].reset_index(drop=True)
     if teacher is not None:  # left out as `load_splits` leaves them out: every test text of every task, every label
-        tests = [f for name, f in splits.items() if name.endswith("_test") or name == "chnsenticorp_htl"]
-        held_out = set().union(*(set(f["key"]) for f in tests)) | set(cs["key"])
+        held_out = tr.held_out_keys(splits) | set(cs["key"])
         splits["cs_teacher"] = ds.drop_keys(ds.dedup(ds.teacher_labels([teacher])), held_out)
     tasks = () if no_teacher else tr.TEACHER_TASKS
     bars = tr.TEACHER_MIN_P | ({task: min_p} if min_p is not None else {})

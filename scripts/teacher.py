@@ -32,7 +32,7 @@ from e5_q4 import E5Tokenizer, read_e5
 
 from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
-from aftersales.nlp.train import load_splits
+from aftersales.nlp.train import held_out_keys, load_splits
 from aftersales.vocab import Emotion, Polarity, Reason, Stage
 
 MAX_TOKENS = 256  # bos + 254 content tokens + eos: over 98 % of our texts fit whole (median 29)
@@ -51,8 +51,7 @@ def _pool(splits: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     from labelling import _unlabelled  # a sibling script, on sys.path above
 
-    tests = [f for name, f in splits.items() if name.endswith("_test") or name == "chnsenticorp_htl"]
-    taken = set().union(*(set(f["key"]) for f in tests)) | set(splits["cs_train"]["key"])
+    taken = held_out_keys(splits) | set(splits["cs_train"]["key"])
     pool = _unlabelled()
     pool = pool[(pool["frac"] >= ds.CS_TEST_SIZE) & ~pool["key"].isin(taken)]
     text = pool["text"].str.replace("\ufeff", "", regex=False).str.strip()  # cleaned as `datasets` cleans every text

@@ -31,9 +31,11 @@ from aftersales.vocab import Emotion, Reason, Stage
 __all__ = [
     "MODEL_VERSION",
     "TARGETS",
+    "TEST_SPLITS",
     "default_jobs",
     "emotion_training_frame",
     "evaluate_models",
+    "held_out_keys",
     "load_splits",
     "run_parallel",
     "train_all",
@@ -86,6 +88,18 @@ HYPER: dict[str, dict[str, Any]] = {
 }
 
 
+# every held-out set `load_splits` returns (its texts are removed from every training set)
+TEST_SPLITS = (
+    "online_shopping_test",
+    "waimai_test",
+    "chnsenticorp_htl",
+    "smp2020_usual_test",
+    "smp2020_virus_test",
+    "clue_emotion2020_test",
+    "cs_test",
+)
+
+
 def load_splits() -> dict[str, pd.DataFrame]:
     """Every train/test frame the models use, de-duplicated, with all test texts removed from all training sets."""
     shop_tr, shop_te = ds.dedup_split(ds.online_shopping_10_cats(), TEST_SIZE, SPLIT_SEED)
@@ -95,8 +109,8 @@ def load_splits() -> dict[str, pd.DataFrame]:
     smp_te = ds.dedup(ds.smp2020_ewect("usual", "test"))
     virus_te = ds.dedup(ds.smp2020_ewect("virus", "test"))
     clue_te = ds.dedup(ds.clue_emotion2020("test"))
-    tests = [shop_te, wm_te, cs_te, hotel, smp_te, virus_te, clue_te]
-    held_out = set().union(*(set(t["key"]) for t in tests))
+    tests = dict(zip(TEST_SPLITS, (shop_te, wm_te, hotel, smp_te, virus_te, clue_te, cs_te), strict=True))
+    held_out = held_out_keys(tests)
     emo = pd.concat(
         [
             ds.smp2020_ewect("usual", "train"),
@@ -113,14 +127,13 @@ def load_splits() -> dict[str, pd.DataFrame]:
         "cs_train": ds.drop_keys(cs_tr, held_out),
         # the e5 teacher's emotion and stage for unlabelled training-split reviews (never a test or labelled text)
         "cs_teacher": ds.drop_keys(teacher, held_out | set(cs_tr["key"])),
-        "online_shopping_test": shop_te,
-        "waimai_test": wm_te,
-        "chnsenticorp_htl": hotel,
-        "smp2020_usual_test": smp_te,
-        "smp2020_virus_test": virus_te,
-        "clue_emotion2020_test": clue_te,
-        "cs_test": cs_te,
+        **tests,
     }
+
+
+def held_out_keys(splits: dict[str, pd.DataFrame]) -> set[str]:
+    """The key of every test text of every task: what no training set, and no teacher's pool, may hold."""
+    return set().union(*(set(splits[name]["key"]) for name in TEST_SPLITS))
 
 
 # Tasks that learn from the teachers' readings besides our labels: +0.7 points of emotion-head macro-F1 and +1.0 of
