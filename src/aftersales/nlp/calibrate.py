@@ -415,7 +415,7 @@ def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None,
         from aftersales.nlp import datasets as ds
 
         feedback = ds.drop_keys(pd.DataFrame(feedback_rows).assign(source="feedback"), set(splits["cs_test"]["key"]))
-    analyzer = Analyzer({t: load_shipped(t, out) for t in (*TASKS, *OPTIONAL_TASKS) if (out / f"{t}.npz").exists()})
+    analyzer = Analyzer({t: load_shipped(t, out) for t in (*TASKS, *OPTIONAL_TASKS)})
     gold_train = (
         splits["cs_train"] if feedback is None else pd.concat([splits["cs_train"], feedback], ignore_index=True)
     )

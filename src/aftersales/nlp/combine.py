@@ -67,10 +67,6 @@ class CombinerParams:
     # Rule-only reading, used in proportion to (1 − trust). Not fitted: the labelled texts are Chinese and hold too
     # few negated complaints; set so one plain rule hit decides (tests/unit/nlp/test_negation.py, test_english.py).
     negation_discount: float = 1.0  # trust = language trust × (1 − discount × negated_share)
-    # Language trust of the English models (polarity, emotion) on English texts. Not fitted with the rest (no English
-    # customer-service labels): they learned Reddit comments (GoEmotions), so the English lexicons keep part of the
-    # vote; chosen on GoEmotions dev and Bitext (`python benchmarks/english_trust.py`, docs/models.md v2026.11.16).
-    english_model_trust: float = 0.5
     rule_only_emotion_weight: float = 2.0
     rule_only_stage_weight: float = 1.5
     rule_only_stage_none: float = 1.0  # log-odds for `none`: no complaint wording, no complaint

@@ -1,13 +1,11 @@
-"""English customer-service messages (issue #3): reasons with evidence, complaint stage, negation, routing.
+"""English customer-service messages (issue #3): reasons with evidence, complaint stage, negation.
 
-The Chinese models are not trusted on English text (`combine.model_trust` is 0 there); since v2026.11.16 the
-English models (GoEmotions) read its polarity and emotion at `CombinerParams.english_model_trust`, and stage and
-reasons stay with the rule layer: these sentences check that the English lexicons carry every reason and stage.
+The trained models learned Chinese only, so for English text the Analyzer reads the rule layer alone
+(`combine.model_trust` is 0): these sentences check that the English lexicons carry every reason and stage.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from aftersales.nlp.analyzer import Analyzer
@@ -142,36 +140,3 @@ def test_questions_about_policy_are_no_complaint(analyzer: Analyzer, text: str) 
 def test_swearing_is_anger_but_judges_no_aspect(analyzer: Analyzer) -> None:
     a = analyzer.analyze("I'd like to ask a fucking agent about delivery options")
     assert a.emotion == "anger" and a.reasons == ()  # not service_attitude (agent) nor logistics_delay (delivery)
-
-
-def _without_english(analyzer: Analyzer) -> Analyzer:
-    return Analyzer({t: m for t, m in analyzer.models.items() if not t.endswith("_en")}, params=analyzer.params)
-
-
-def test_english_models_read_english_texts_only(analyzer: Analyzer) -> None:
-    """Chinese and mixed texts read the same with or without the English models; English ones are theirs to read."""
-    assert {"polarity_en", "emotion_en"} <= set(analyzer.tasks)
-    texts = [
-        "质量太差了，要退货",
-        "The jacket is too small",
-        "这个 charger 坏了",
-        "谢谢，问题解决了",
-        "Thanks, all good now",
-    ]
-    probs = analyzer.model_probabilities([analyzer.prepare([t]).norms[0] for t in texts])
-    english = [analyzer.prepare([t]).norms[0].language == "en" for t in texts]
-    assert english == [False, True, False, False, True]
-    for task in ("polarity_en", "emotion_en"):
-        assert np.allclose(probs[task].sum(axis=1), english)  # a distribution for English rows, zeros elsewhere
-    plain = _without_english(analyzer)
-    for text, is_en in zip(texts, english, strict=True):
-        assert (analyzer.analyze(text).to_dict() == plain.analyze(text).to_dict()) == (not is_en), text
-
-
-def test_english_model_trust_zero_is_the_rule_only_reading(analyzer: Analyzer) -> None:
-    from dataclasses import replace
-
-    texts = ["I love it, thank you so much!", "This is the worst purchase ever, I want my money back"]
-    off = Analyzer(analyzer.models, params=replace(analyzer.params, english_model_trust=0.0))
-    plain = _without_english(analyzer)
-    assert [a.to_dict() for a in off.analyze_batch(texts)] == [a.to_dict() for a in plain.analyze_batch(texts)]
