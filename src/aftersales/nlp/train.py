@@ -125,7 +125,7 @@ def load_splits() -> dict[str, pd.DataFrame]:
         "polarity_train": ds.drop_keys(pd.concat([shop_tr, wm_tr], ignore_index=True), held_out),
         "emotion_train": ds.drop_keys(ds.dedup(emo), held_out),
         "cs_train": ds.drop_keys(cs_tr, held_out),
-        # the e5 teacher's emotion and stage for unlabelled training-split reviews (never a test or labelled text)
+        # the e5 teachers' emotion, stage and reasons of unlabelled training-split reviews (never a test or labelled)
         "cs_teacher": ds.drop_keys(teacher, held_out | set(cs_tr["key"])),
         **tests,
     }
