@@ -5,7 +5,7 @@ class) and three-way; SMP2020 emotions collapsed onto SMP's labels (docs/models.
 the whole cs_labels test split (the adjudicated gold, and as first labelled: `cs_labels_test_first_labels`), on the
 1,458 texts labelled before round 6 (what v2026.11.5 was measured on), on the 1,149 labelled before round 5
 (v2026.11.4), on the 926 labelled before round 4 (v2026.11.3) and on its round-1 part (401 texts, the earliest
-numbers), each with per-label emotion F1.
+numbers), each with per-label emotion F1; and GoEmotions test, English, read as social posts (since v2026.11.16).
 Usage: python benchmarks/analyzer_quality.py [MODEL_DIR]   (default: the shipped models; needs ../shared/data)
 """
 
@@ -56,6 +56,7 @@ def main(model_dir: Path) -> dict[str, Any]:
             "collapsed_macro_f1_ci95": ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"],
             "collapsed_accuracy": round(ev.accuracy(gold, pred), 4),
         }
+    out["goemotions_test"] = _english(analyzer, splits["goemotions_test"])
     test = splits["cs_test"]
     files = test["label_file"].str.split(":").str[0]
     subsets = {
@@ -77,6 +78,25 @@ def main(model_dir: Path) -> dict[str, Any]:
             },
         }
     return out
+
+
+def _english(analyzer: Analyzer, frame: Any) -> dict[str, Any]:
+    """GoEmotions test (English Reddit comments, read as social posts): emotion where the mapping gives one, polarity by
+    sign where one."""
+    found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="social")
+    emo, pol = frame["emotion"].notna().to_numpy(), frame["polarity"].notna().to_numpy()
+    gold = [str(x) for x in frame["emotion"][emo]]
+    pred = [a.emotion for a, keep in zip(found, emo, strict=True) if keep]
+    gold_pol = [str(x) for x in frame["polarity"][pol]]
+    signs = ev.binary_polarity(a.polarity_score for a, keep in zip(found, pol, strict=True) if keep)
+    return {
+        "emotion_accuracy": round(ev.accuracy(gold, pred), 4),
+        "emotion_macro_f1": round(ev.macro_f1(gold, pred, sorted(set(gold))), 4),
+        "emotion_macro_f1_ci95": ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"],
+        "binary_polarity_accuracy": round(ev.accuracy(gold_pol, signs), 4),
+        "n_emotion": len(gold),
+        "n_polarity": len(gold_pol),
+    }
 
 
 if __name__ == "__main__":

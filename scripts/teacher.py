@@ -153,6 +153,14 @@ def report(data: Path, preds: Path) -> dict[str, Any]:
     return out
 
 
+def _two_places(q: float) -> float:
+    """A probability to two places, on the same side of 0.5 as it was (so the 0/1 reading stays the same)."""
+    if q >= 0.995:
+        return 1.0
+    r = round(q, 2)
+    return max(r, 0.5) if q >= 0.5 else min(max(r, 0.01), 0.49)
+
+
 def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion", "stage")) -> dict[str, Any]:
     """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text, as label references."""
     d, p = np.load(data / "data.npz"), np.load(preds)
@@ -177,6 +185,10 @@ def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion"
             if reasons is not None:  # each reason at 0.5; reasons_p: that whole reading's probability
                 rec["reasons"] = [c for c, q in zip(reason_codes, reasons[i], strict=True) if q >= 0.5]
                 rec["reasons_p"] = round(float(np.prod(np.maximum(reasons[i], 1.0 - reasons[i]))), 2)
+                # each reason's probability (soft targets), to two places; those that round to 0 left out
+                rec["reasons_proba"] = {
+                    c: _two_places(float(q)) for c, q in zip(reason_codes, reasons[i], strict=True) if q >= 0.005
+                }
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             written += 1
     return {"written": written, "file": str(out)}

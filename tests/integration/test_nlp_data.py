@@ -194,8 +194,9 @@ def _sample(df: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 def test_artefacts_are_small() -> None:
-    total = sum(p.stat().st_size for p in ARTEFACTS.glob("*.npz"))
-    assert 0 < total < 20 * 2**20
+    """The issue's budget: every shipped file (weights, metrics, combiner) under 20 MB in total."""
+    total = sum(p.stat().st_size for p in ARTEFACTS.iterdir() if p.is_file())
+    assert 0 < total < 20_000_000
 
 
 def _guard(metric: str, target: float) -> float:
@@ -281,3 +282,19 @@ def test_weibo_posts_are_read_as_social_posts() -> None:
     gold = [str(r["label_raw"]) for r in records]
     pred = [EMOTION_TO_SMP[a.emotion] for a in found]
     assert ev.macro_f1(gold, pred, sorted(set(gold))) >= 0.65 - SLACK
+
+
+def test_english_posts_are_read_by_the_english_models() -> None:
+    """GoEmotions test through `aftersales eval --dataset`: Reddit comments carry channel=social, rows without a mapped
+    label are counted, not scored, and the whole Analyzer keeps what the English models bought for posts over the
+    English lexicons alone (docs/models.md, v2026.11.16: polarity 0.651 → 0.796, emotion macro-F1 0.386 → 0.490)."""
+    from aftersales.services.nlp import dataset_records, evaluate_file
+
+    assert {r["channel"] for r in dataset_records("goemotions_test")} == {"social"}
+    polarity = evaluate_file(None, "polarity", dataset="goemotions_test")
+    emotion = evaluate_file(None, "emotion", dataset="goemotions_test")
+    assert polarity["without_gold"] > 1000 and emotion["without_gold"] > 1000  # neutral-only or unmapped comments
+    assert polarity["binary"]["accuracy"] >= 0.796 - SLACK
+    assert emotion["macro_f1"] >= 0.490 - SLACK
+    metrics = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert metrics["emotion_en"]["goemotions_test"]["macro_f1"] > 0.45  # the model alone, as trained

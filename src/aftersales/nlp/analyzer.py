@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TASKS = ("polarity", "emotion", "stage", "reasons")
-OPTIONAL_TASKS = ("emotion_cs",)  # used when present: the customer-service emotion head (nlp.combine.blend_emotion)
+# Used when present: the customer-service emotion head (nlp.combine.blend_emotion) and the English models.
+OPTIONAL_TASKS = ("emotion_cs", "polarity_en", "emotion_en")
+# English models: each reads, for texts detected as English, what its Chinese counterpart reads for Chinese ones
+ENGLISH_MODELS = {"polarity_en": "polarity", "emotion_en": "emotion"}
 # Public posts (Weibo-style), by code or display name: read with the combiner's social overrides (emotion, polarity).
 SOCIAL_CHANNEL = frozenset({Channel.SOCIAL.value, Channel.SOCIAL.zh, Channel.SOCIAL.en})
 MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
@@ -98,7 +101,10 @@ class Analyzer:
         # Models sharing a featuriser configuration share one hashing pass.
         self._groups: dict[tuple[tuple[str, Any], ...], list[str]] = {}
         self._other: list[str] = []  # tasks served by another Classifier (e.g. the transformers backend)
+        self._english = [t for t in ENGLISH_MODELS if t in self.tasks]  # scored on English texts only
         for task in self.tasks:
+            if task in self._english:
+                continue
             if isinstance(models[task], HashedLinearClassifier):
                 key = tuple(sorted(models[task].featurizer.config.items()))
                 self._groups.setdefault(key, []).append(task)
@@ -106,6 +112,7 @@ class Analyzer:
                 self._other.append(task)
         self._emotion_order = self._order(models["emotion"], cb.EMOTIONS)
         self._emotion_cs_order = self._order(models["emotion_cs"], cb.EMOTIONS) if "emotion_cs" in self.tasks else []
+        self._emotion_en_order = self._order(models["emotion_en"], cb.EMOTIONS) if "emotion_en" in self.tasks else []
         self._stage_order = self._order(models["stage"], cb.STAGES)
         self._reason_order = self._order(models["reasons"], cb.REASONS, allow_missing=True)
 
@@ -161,6 +168,10 @@ class Analyzer:
             model = self.models[task]
             preds = model.predict(texts)
             out[task] = np.array([[p.scores.get(label, 0.0) for label in model.labels] for p in preds], np.float32)
+        rows = [i for i, n in enumerate(norms) if n.language == "en"] if self._english else []
+        for task in self._english if rows else ():  # English texts only (zeros elsewhere, never read there)
+            out[task] = np.zeros((len(texts), len(self.models[task].labels)), np.float32)
+            out[task][rows] = self.models[task].predict_proba([texts[i] for i in rows])
         return out
 
     def _shared_features(self, texts: list[str]) -> Features | None:
@@ -230,18 +241,35 @@ class Analyzer:
     def _decide(self, prep: Prepared, p: cb.CombinerParams) -> list[Analysis]:
         norms, signals, probs = prep.norms, prep.signals, prep.probs
         n = len(norms)
-        # The models learned Chinese; and they cannot see what a negator does to the words after it.
-        chinese = np.array([1.0 if n.language in ("zh", "mixed") else 0.0 for n in norms])
+        # The Chinese models learned Chinese; English texts are read by the English models where there are some
+        # (polarity and emotion), by the rules alone otherwise. No model sees what a negator does to the words after it.
+        chinese = np.array([n.language in ("zh", "mixed") for n in norms])
+        english = np.array([n.language == "en" for n in norms])
+        en_pol, en_emo = "polarity_en" in probs, "emotion_en" in probs  # present when the batch has English texts
         pol_model = self.models["polarity"]
         p_pos = probs["polarity"][:, pol_model.labels.index("positive")].astype(np.float64)
+        if en_pol:
+            en_labels = list(self.models["polarity_en"].labels)
+            en_pos = probs["polarity_en"][:, en_labels.index("positive")]
+            if "neutral" in en_labels:  # a neutral reading counts half way: P(positive) + ½·P(neutral)
+                en_pos = en_pos + 0.5 * probs["polarity_en"][:, en_labels.index("neutral")]
+            p_pos = np.where(english, en_pos, p_pos)
         leans_negative = np.clip(2.0 * (1.0 - p_pos), 0.0, 1.0)  # 1 whenever the model reads a complaint
-        trust = cb.model_trust(chinese, np.array([s.negated_share for s in signals]), p, leans_negative)
+        negated = np.array([s.negated_share for s in signals])
+        trust = trust_pol = trust_emo = cb.model_trust(chinese.astype(np.float64), negated, p, leans_negative)
+        en_trust = p.english_model_trust * english
+        if en_pol:
+            trust_pol = cb.model_trust(np.where(chinese, 1.0, en_trust), negated, p, leans_negative)
+        if en_emo:
+            trust_emo = cb.model_trust(np.where(chinese, 1.0, en_trust), negated, p, leans_negative)
         emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
         if self._emotion_cs_order:
             emo_cs = probs["emotion_cs"][:, self._emotion_cs_order].astype(np.float64)
             emo_model = cb.blend_emotion(emo_model, emo_cs, p.emotion_cs_weight)
+        if en_emo:
+            emo_model = np.where(english[:, None], probs["emotion_en"][:, self._emotion_en_order], emo_model)
         emo_rule = np.array([[s.emotion.get(c, 0.0) for c in cb.EMOTIONS] for s in signals]).reshape(n, -1)
-        emotion_p = cb.combine_emotion(emo_model, emo_rule, p, trust)
+        emotion_p = cb.combine_emotion(emo_model, emo_rule, p, trust_emo)
         stage_model = probs["stage"][:, self._stage_order].astype(np.float64)
         stage_rule = np.array([[s.stage.get(c, 0.0) for c in cb.STAGES] for s in signals]).reshape(n, -1)
         floors = [cb.STAGES.index(s.stage_floor) if s.stage_floor in cb.STAGES else 0 for s in signals]
@@ -254,7 +282,7 @@ class Analyzer:
         ).reshape(n, -1)
         thresholds = self._reason_thresholds()
         reason_p = cb.combine_reasons(reason_model, reason_rule, p, trust, thresholds)
-        pol_score = cb.polarity_score(p_pos, np.array([s.polarity for s in signals]), emotion_p, p, trust)
+        pol_score = cb.polarity_score(p_pos, np.array([s.polarity for s in signals]), emotion_p, p, trust_pol)
         # Scores as shown, rounded to 4 decimals per batch (three numpy calls, not 26 round() calls per text).
         shown = zip(*(np.round(a, 4).tolist() for a in (emotion_p, stage_p, reason_p)), strict=True)
         return [

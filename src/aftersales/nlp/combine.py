@@ -30,8 +30,10 @@ REASONS = Reason.codes()
 NEGATIVE_EMOTIONS = ("anger", "dissatisfaction", "disappointment", "anxiety")
 POSITIVE_EMOTIONS = ("satisfaction", "relief", "gratitude")
 # What a social post may read differently from a customer message: how its emotion and polarity are read (a post's
-# emotion must agree with its polarity, so the two go together); stage, reasons and intensity are read alike.
+# emotion must agree with its polarity, so the two go together), and how far an English post's English models are
+# trusted; stage, reasons and intensity are read alike.
 SOCIAL_KNOBS = (
+    "english_model_trust",
     "emotion_cs_weight",
     "emotion_rule_weight",
     "emotion_override",
@@ -67,6 +69,11 @@ class CombinerParams:
     # Rule-only reading, used in proportion to (1 − trust). Not fitted: the labelled texts are Chinese and hold too
     # few negated complaints; set so one plain rule hit decides (tests/unit/nlp/test_negation.py, test_english.py).
     negation_discount: float = 1.0  # trust = language trust × (1 − discount × negated_share)
+    # Language trust of the English models (polarity, emotion) on English texts. They learned Reddit comments
+    # (GoEmotions), which read polite customer complaints as praise ("Hello, my dress is not as described." →
+    # positive), so customer messages keep the English lexicons alone (0); social posts, Reddit's kind of text, trust
+    # them by the `social` override (`calibrate.SOCIAL_ENGLISH_TRUST`, `python benchmarks/english_trust.py`).
+    english_model_trust: float = 0.0
     rule_only_emotion_weight: float = 2.0
     rule_only_stage_weight: float = 1.5
     rule_only_stage_none: float = 1.0  # log-odds for `none`: no complaint wording, no complaint

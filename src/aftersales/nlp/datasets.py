@@ -321,7 +321,7 @@ def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
     for rec in records:
         _check_teacher_record(rec)
         into = merged.setdefault((rec.get("dataset"), rec.get("row")), {})
-        clash = [f for f in TEACHER_FIELDS if f in rec and f in into and into[f] != rec[f]]
+        clash = [f for f in (*TEACHER_FIELDS, "reasons_proba") if f in rec and f in into and into[f] != rec[f]]
         if clash:  # two files read one text differently: which to learn is not ours to guess
             raise LabelJoinError(f"{into['label_file']} and {rec['label_file']} disagree on {', '.join(clash)}")
         into.update({k: v for k, v in rec.items() if k not in into})
@@ -341,6 +341,15 @@ def _check_teacher_record(rec: dict[str, Any]) -> None:
         if (field == "reasons") != isinstance(value, list) or not {str(v) for v in values} <= _TEACHER_CODES[field]:
             kind = "a list of reason codes" if field == "reasons" else f"one {field} code"
             raise LabelJoinError(f"{rec['label_file']}: {field} must be {kind}, got {value!r}")
+    if "reasons_proba" in rec:  # the teacher's probability of each reason it gave any (soft targets)
+        proba = rec["reasons_proba"]
+        ok = isinstance(proba, dict) and set(proba) <= _TEACHER_CODES["reasons"] and "reasons" in rec
+        ok = ok and all(isinstance(p, (int, float)) and 0.0 <= p <= 1.0 for p in proba.values())
+        if not ok or sorted(c for c, p in proba.items() if p >= 0.5) != sorted(rec["reasons"]):
+            raise LabelJoinError(
+                f"{rec['label_file']}: reasons_proba must map reason codes to probabilities in [0, 1] that are"
+                f" at 0.5 or more for exactly the line's reasons, got {proba!r} for {rec.get('reasons')!r}"
+            )
 
 
 def cs_labels_split(adjudicated: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -29,6 +29,7 @@ from aftersales.nlp.models.linear import HashedLinearClassifier
 from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = [
+    "ENGLISH_TASKS",
     "MODEL_VERSION",
     "TARGETS",
     "TEST_SPLITS",
@@ -41,7 +42,7 @@ __all__ = [
     "train_all",
 ]
 
-MODEL_VERSION = "2026.11.15"  # year.month(.n) the shipped models were trained; bump on every retrain
+MODEL_VERSION = "2026.11.16"  # year.month(.n) the shipped models were trained; bump on every retrain
 SPLIT_SEED = ds.CS_SPLIT_SEED  # the same seed everywhere: a cs_labels test text is in its corpus's test split too
 TEST_SIZE = 0.2
 CS_WEIGHT = 5.0  # in-domain customer-service labels count more than public Weibo posts
@@ -61,7 +62,9 @@ HYPER: dict[str, dict[str, Any]] = {
     # grow with the labels (v2026.11.11: 19.2 MiB with round 8's, pruned at 5e-3; v2026.11.13: 20.3 MB with rounds 9
     # and 10's), and pruned so after the fact the whole Analyzer read every held-out set as before (to the third
     # digit; reasons micro-F1 +0.0004) in 1.4 MB less. Polarity shrinks little.
-    "emotion": {"bits": 19, "n_max": 3, "C": 4.0, "max_iter": 200, "prune": 1e-2},
+    # the general emotion model drops weights under 1.5e-2 since v2026.11.16 (was 1e-2), making room for the English
+    # models: pruned so after the fact, the whole Analyzer read the cs test split the same and SMP2020 +0.0002
+    "emotion": {"bits": 19, "n_max": 3, "C": 4.0, "max_iter": 200, "prune": 1.5e-2},
     "stage": {"bits": 18, "n_max": 3, "C": 10.0, "class_weight": "balanced", "max_iter": 300, "prune": 1e-2},
     # Reasons read n-gram presence scaled by idf (v2026.11.9): 5-fold out of fold on the training split, model alone,
     # micro-F1 0.710 → 0.732 (`python benchmarks/nlp_sweep.py reasons`, docs/models.md, v2026.11.9). Each label's LR
@@ -85,7 +88,15 @@ HYPER: dict[str, dict[str, Any]] = {
         "prune": 1.5e-2,
         "calibrate": False,
     },
+    # English (GoEmotions, mapped; docs/models.md, v2026.11.16): read only for texts detected as English (the Chinese
+    # models are not trusted there), at `CombinerParams.english_model_trust`. Small tables (2^16 buckets, pruned
+    # hard): 0.67 MB for the two. Model alone on the GoEmotions test split: emotion macro-F1 0.498, binary polarity
+    # 0.848 (three classes, neutral read half way); the English lexicons alone: 0.386 and 0.729 (whole Analyzer).
+    "polarity_en": {"bits": 16, "n_max": 4, "C": 4.0, "max_iter": 300, "prune": 0.06},
+    "emotion_en": {"bits": 16, "n_max": 5, "C": 2.0, "class_weight": "balanced", "max_iter": 300, "prune": 0.1},
 }
+# the English models and the training frame each learns from (`load_splits`)
+ENGLISH_TASKS: dict[str, str] = {"polarity_en": "goemotions_polarity_train", "emotion_en": "goemotions_emotion_train"}
 
 
 # every held-out set `load_splits` returns (its texts are removed from every training set)
@@ -97,6 +108,7 @@ TEST_SPLITS = (
     "smp2020_virus_test",
     "clue_emotion2020_test",
     "cs_test",
+    "goemotions_test",
 )
 
 
@@ -109,7 +121,8 @@ def load_splits() -> dict[str, pd.DataFrame]:
     smp_te = ds.dedup(ds.smp2020_ewect("usual", "test"))
     virus_te = ds.dedup(ds.smp2020_ewect("virus", "test"))
     clue_te = ds.dedup(ds.clue_emotion2020("test"))
-    tests = dict(zip(TEST_SPLITS, (shop_te, wm_te, hotel, smp_te, virus_te, clue_te, cs_te), strict=True))
+    go_te = ds.dedup(ds.goemotions("test"))
+    tests = dict(zip(TEST_SPLITS, (shop_te, wm_te, hotel, smp_te, virus_te, clue_te, cs_te, go_te), strict=True))
     held_out = held_out_keys(tests)
     emo = pd.concat(
         [
@@ -121,14 +134,29 @@ def load_splits() -> dict[str, pd.DataFrame]:
         ignore_index=True,
     )
     teacher = ds.dedup(ds.teacher_labels())
+    go_tr = ds.drop_keys(ds.dedup(ds.goemotions("train")), held_out)
     return {
         "polarity_train": ds.drop_keys(pd.concat([shop_tr, wm_tr], ignore_index=True), held_out),
         "emotion_train": ds.drop_keys(ds.dedup(emo), held_out),
         "cs_train": ds.drop_keys(cs_tr, held_out),
+        # English: GoEmotions train, the rows its mapping gives an emotion (or a polarity) to
+        "goemotions_emotion_train": go_tr[go_tr["emotion"].notna()].reset_index(drop=True),
+        "goemotions_polarity_train": english_polarity(go_tr),
         # the e5 teachers' emotion, stage and reasons of unlabelled training-split reviews (never a test or labelled)
         "cs_teacher": ds.drop_keys(teacher, held_out | set(cs_tr["key"])),
         **tests,
     }
+
+
+def english_polarity(frame: pd.DataFrame) -> pd.DataFrame:
+    """The English polarity model's rows: GoEmotions rows with a polarity, and those labelled neutral alone as neutral.
+
+    Why three classes: a binary model pushes every plain request ("how do I reset my password?") to one side; with
+    neutral learned, the Analyzer reads P(positive) + ½·P(neutral) as the English model's positivity.
+    """
+    neutral = frame["polarity"].isna() & (frame["emotion"] == "neutral")
+    labelled = frame.assign(polarity=frame["polarity"].where(~neutral, "neutral"))
+    return labelled[labelled["polarity"].notna()].reset_index(drop=True)
 
 
 def held_out_keys(splits: dict[str, pd.DataFrame]) -> set[str]:
@@ -143,6 +171,9 @@ TEACHER_TASKS: tuple[str, ...] = ("emotion_cs", "stage", "reasons")
 # a task's teacher rows whose whole reading the teacher gave less than this are left out (`<column>_p` in the files):
 # reasons out of fold, model alone, 0.7783 with all 25,638 rows and 0.7797 with the 20,339 at ≥ 0.5 (v2026.11.15)
 TEACHER_MIN_P: dict[str, float] = {"reasons": 0.5}
+# tasks that learn the teacher's probabilities themselves (soft targets, `<column>_proba` in the files) where a file
+# gives them, instead of its 0/1 reading at 0.5
+TEACHER_SOFT: tuple[str, ...] = ("reasons",)
 
 
 def with_teacher(
@@ -165,7 +196,13 @@ def with_teacher(
     given = np.asarray([isinstance(v, list) for v in teacher[column]] if task == "reasons" else teacher[column].notna())
     if task in TEACHER_MIN_P and f"{column}_p" in teacher:
         given &= teacher[f"{column}_p"].fillna(0.0).to_numpy() >= TEACHER_MIN_P[task]
-    return pd.concat([frame, teacher.loc[given, ["text", column, "source", "key"]]], ignore_index=True)
+    rows = teacher.loc[given, ["text", column, "source", "key"]]
+    soft = f"{column}_proba"
+    if task in TEACHER_SOFT and soft in teacher:  # the probabilities where the line has them, else the 0/1 reading
+        probs = teacher.loc[given, soft]
+        soft_or_hard = [p if isinstance(p, dict) else r for p, r in zip(probs, rows[column], strict=True)]
+        rows = rows.assign(**{column: soft_or_hard})
+    return pd.concat([frame, rows], ignore_index=True)
 
 
 def _weights(frame: pd.DataFrame) -> np.ndarray:
@@ -179,6 +216,8 @@ _TASK_LABELS: dict[str, tuple[Sequence[str], bool, str]] = {
     "emotion_cs": (Emotion.codes(), False, "emotion"),
     "stage": (Stage.codes(), False, "stage"),
     "reasons": (Reason.codes(), True, "reasons"),
+    "polarity_en": (["negative", "neutral", "positive"], False, "polarity"),
+    "emotion_en": (Emotion.codes(), False, "emotion"),
 }
 
 
@@ -192,7 +231,7 @@ def fit_task(task: str, frame: pd.DataFrame, hyper: dict[str, Any] | None = None
     hp = HYPER[task] if hyper is None else hyper
     feat = HashingFeaturizer(bits=hp["bits"], n_min=1, n_max=hp["n_max"], weighting=hp.get("weighting", "sqrt"))
     model = HashedLinearClassifier(task, labels, multilabel=multilabel, featurizer=feat, version=MODEL_VERSION)
-    y = [list(r) for r in frame[column]] if multilabel else list(frame[column])
+    y = [r if isinstance(r, dict) else list(r) for r in frame[column]] if multilabel else list(frame[column])
     weights = _weights(frame) if task == "emotion" else None  # in-domain labels outweigh public Weibo posts
     options = {k: v for k, v in hp.items() if k not in ("bits", "n_max", "weighting")}
     return model.fit(list(frame["text"]), y, weights, **options)
@@ -260,6 +299,7 @@ def train_models(
     emo = emotion_training_frame(splits, feedback)
     plan = {"polarity": splits["polarity_train"], "emotion": emo, "emotion_cs": cs, "stage": cs, "reasons": cs}
     plan = {task: with_teacher(task, frame, splits, set(cs["key"])) for task, frame in plan.items()}
+    plan |= {task: splits[name] for task, name in ENGLISH_TASKS.items() if name in splits and len(splits[name])}
     fitted = run_parallel(fit_task, [(task, frame, HYPER[task]) for task, frame in plan.items()], jobs)
     return dict(zip(plan, fitted, strict=True))
 
@@ -270,6 +310,19 @@ def _single(model: HashedLinearClassifier, frame: pd.DataFrame, column: str) -> 
     truth = [str(x) for x in frame[column]]
     present = sorted(set(truth))
     return ev.classification_report(truth, pred, proba.max(axis=1), labels=present)
+
+
+def _english_polarity(model: HashedLinearClassifier, frame: pd.DataFrame) -> dict[str, Any]:
+    """Binary accuracy of the three-class English model as the Analyzer reads it: P(positive) + ½·P(neutral) ≥ ½.
+
+    The GoEmotions test gold has no neutral class (rows without a mapped polarity are left out).
+    """
+    frame = frame[frame["polarity"].notna()]
+    proba = model.predict_proba(list(frame["text"]))
+    labels = list(model.labels)
+    positive = proba[:, labels.index("positive")] + 0.5 * proba[:, labels.index("neutral")]
+    pred = ["positive" if p >= 0.5 else "negative" for p in positive]
+    return ev.classification_report([str(x) for x in frame["polarity"]], pred, labels=["negative", "positive"])
 
 
 def _smp(model: HashedLinearClassifier, frame: pd.DataFrame) -> dict[str, Any]:
@@ -307,6 +360,12 @@ def evaluate_models(models: dict[str, HashedLinearClassifier], splits: dict[str,
         "stage": {"cs_labels_test": _single(models["stage"], splits["cs_test"], "stage")},
         "reasons": {"cs_labels_test": _reasons(models["reasons"], splits["cs_test"])},
     }
+    english = splits.get("goemotions_test")
+    if english is not None and "emotion_en" in models:
+        mapped = english[english["emotion"].notna()]
+        results["emotion_en"] = {"goemotions_test": _single(models["emotion_en"], mapped, "emotion")}
+    if english is not None and "polarity_en" in models:
+        results["polarity_en"] = {"goemotions_test": _english_polarity(models["polarity_en"], english)}
     targets: dict[str, Any] = {}
     for name, target in TARGETS.items():
         task, split, metric = name.split(".")

@@ -65,12 +65,13 @@ def test_intervals_bracket_the_scores_they_belong_to() -> None:
 
 
 def test_social_overrides_are_fitted_on_the_social_posts_alone() -> None:
-    """`fit_social` never lowers the SMP dev score it is fitted on, and changes no customer knob."""
+    """`fit_social` never lowers the SMP dev score it is fitted on, changes no customer knob, and sets the English
+    models' trust for posts (chosen by benchmarks/english_trust.py, not fitted: SMP2020 is Chinese)."""
     from dataclasses import replace
 
     import numpy as np
 
-    from aftersales.nlp.calibrate import DevSet, fit_social, score_dev
+    from aftersales.nlp.calibrate import SOCIAL_ENGLISH_TRUST, DevSet, fit_social, score_dev
     from aftersales.nlp.combine import SOCIAL_KNOBS
 
     analyzer = Analyzer.default()
@@ -79,7 +80,8 @@ def test_social_overrides_are_fitted_on_the_social_posts_alone() -> None:
     customer = CombinerParams(emotion_cs_weight=1.0, emotion_rule_weight=4.0, emotion_bias={"neutral": 1.0})
     fitted = fit_social(analyzer, dev, customer)
     assert set(fitted.social) <= set(SOCIAL_KNOBS)
+    assert fitted.social["english_model_trust"] == SOCIAL_ENGLISH_TRUST and customer.english_model_trust == 0.0
     assert replace(fitted, social={}) == customer
     before = score_dev(analyzer, dev, customer)["smp_dev_macro_f1"]
     assert score_dev(analyzer, dev, fitted)["smp_dev_macro_f1"] >= before
-    assert fit_social(analyzer, [], customer) is customer
+    assert fit_social(analyzer, [], customer).social == {"english_model_trust": SOCIAL_ENGLISH_TRUST}

@@ -85,3 +85,20 @@ def test_two_files_that_disagree_on_a_text_are_refused(raw: None, tmp_path: Path
     second = _write(tmp_path / "b.jsonl", [_rec(0, emotion="anger")])
     with pytest.raises(ds.LabelJoinError, match=r"a\.jsonl:1 and b\.jsonl:1 disagree on emotion"):
         ds.teacher_labels([first, second])
+
+
+def test_reasons_probabilities_must_agree_with_the_reasons_they_come_with(raw: None, tmp_path: Path) -> None:
+    """reasons_proba maps codes to probabilities, at 0.5 or more exactly for the line's reasons."""
+    good = dict(_reasons_only(2, ["quality_defect"]), reasons_proba={"quality_defect": 0.8, "wrong_item": 0.2})
+    frame = ds.teacher_labels([_write(tmp_path / "r.jsonl", [good])])
+    assert frame["reasons_proba"].iloc[0] == {"quality_defect": 0.8, "wrong_item": 0.2}
+    for proba in ({"quality_defect": 0.4}, {"quality_defect": 0.8, "wrong_item": 0.6}, {"broken": 0.9}, [0.8]):
+        bad = dict(good, reasons_proba=proba)
+        with pytest.raises(ds.LabelJoinError, match=r"bad\.jsonl:1: reasons_proba must map reason codes"):
+            ds.teacher_labels([_write(tmp_path / "bad.jsonl", [bad])])
+    without_reasons = {k: v for k, v in good.items() if k != "reasons"} | {"emotion": "anger"}
+    with pytest.raises(ds.LabelJoinError, match="reasons_proba must map"):
+        ds.teacher_labels([_write(tmp_path / "bad.jsonl", [without_reasons])])
+    other = dict(good, reasons_proba={"quality_defect": 0.9})
+    with pytest.raises(ds.LabelJoinError, match="disagree on reasons_proba"):
+        ds.teacher_labels([_write(tmp_path / "a.jsonl", [good]), _write(tmp_path / "b.jsonl", [other])])

@@ -1,11 +1,14 @@
-"""English customer-service messages (issue #3): reasons with evidence, complaint stage, negation.
+"""English customer-service messages (issue #3): reasons with evidence, complaint stage, negation, routing.
 
-The trained models learned Chinese only, so for English text the Analyzer reads the rule layer alone
-(`combine.model_trust` is 0): these sentences check that the English lexicons carry every reason and stage.
+The Chinese models are not trusted on English text (`combine.model_trust` is 0 there), so an English customer message
+is read by the rule layer alone: these sentences check that the English lexicons carry every reason and stage. The
+English models (GoEmotions, Reddit) read the polarity and emotion of English social posts only (v2026.11.16, as
+the `social` override of `CombinerParams.english_model_trust`): they read polite complaints as praise.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from aftersales.nlp.analyzer import Analyzer
@@ -140,3 +143,54 @@ def test_questions_about_policy_are_no_complaint(analyzer: Analyzer, text: str) 
 def test_swearing_is_anger_but_judges_no_aspect(analyzer: Analyzer) -> None:
     a = analyzer.analyze("I'd like to ask a fucking agent about delivery options")
     assert a.emotion == "anger" and a.reasons == ()  # not service_attitude (agent) nor logistics_delay (delivery)
+
+
+def _without_english(analyzer: Analyzer) -> Analyzer:
+    return Analyzer({t: m for t, m in analyzer.models.items() if not t.endswith("_en")}, params=analyzer.params)
+
+
+def test_english_models_read_english_social_posts_only(analyzer: Analyzer) -> None:
+    """Chinese and mixed texts, and English customer messages, read the same with or without the English models;
+    English social posts are theirs to read."""
+    assert {"polarity_en", "emotion_en"} <= set(analyzer.tasks)
+    texts = [
+        "质量太差了，要退货",
+        "The jacket is too small",
+        "这个 charger 坏了",
+        "谢谢，问题解决了",
+        "Thanks, all good now",
+    ]
+    probs = analyzer.model_probabilities([analyzer.prepare([t]).norms[0] for t in texts])
+    english = [analyzer.prepare([t]).norms[0].language == "en" for t in texts]
+    assert english == [False, True, False, False, True]
+    for task in ("polarity_en", "emotion_en"):
+        assert np.allclose(probs[task].sum(axis=1), english)  # a distribution for English rows, zeros elsewhere
+    plain = _without_english(analyzer)
+    for text, is_en in zip(texts, english, strict=True):
+        for channel in (None, "chat", "email", "review"):  # customer messages: the English lexicons alone
+            assert analyzer.analyze(text, channel).to_dict() == plain.analyze(text, channel).to_dict(), (text, channel)
+        post, plain_post = analyzer.analyze(text, "social").to_dict(), plain.analyze(text, "social").to_dict()
+        assert (post == plain_post) == (not is_en), text
+
+
+def test_english_trust_is_a_social_override(analyzer: Analyzer) -> None:
+    assert analyzer.params.english_model_trust == 0.0
+    assert analyzer.params.for_social().english_model_trust > 0.0
+
+
+def test_a_polite_english_complaint_reads_as_a_complaint(analyzer: Analyzer) -> None:
+    """The demo message that the English models read as praise at customer trust 0.5 (stop 23, reverted)."""
+    a = analyzer.analyze("Hello, My floral dress is not as described. This is not okay.", "email")
+    assert (a.polarity, a.stage, a.reasons) == ("negative", "explicit", ("not_as_described",))
+
+
+def test_english_model_trust_zero_is_the_rule_only_reading(analyzer: Analyzer) -> None:
+    from dataclasses import replace
+
+    texts = ["I love it, thank you so much!", "This is the worst purchase ever, I want my money back"]
+    params = replace(analyzer.params, social={**analyzer.params.social, "english_model_trust": 0.0})
+    off = Analyzer(analyzer.models, params=params)
+    plain = _without_english(analyzer)
+    for channel in (None, "social"):
+        got = [a.to_dict() for a in off.analyze_batch(texts, channels=channel)]
+        assert got == [a.to_dict() for a in plain.analyze_batch(texts, channels=channel)]

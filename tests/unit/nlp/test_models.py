@@ -285,6 +285,39 @@ def test_a_multilabel_nb_lr_is_the_mean_of_both_learners_folded_into_raw_weights
     assert not np.allclose(model.decision_function(POS + NEG), _multilabel_presence_idf().decision_function(POS + NEG))
 
 
+def _soft_fit(y: list[object]) -> HashedLinearClassifier:
+    labels = ["quality_defect", "wrong_item", "logistics_delay"]
+    feat = HashingFeaturizer(bits=12, n_max=3, weighting="binary")
+    model = HashedLinearClassifier("reasons", labels, multilabel=True, featurizer=feat)
+    return model.fit(POS + NEG, y, C=3.0, idf=True, nb_C=3.0, folds=3)
+
+
+def test_soft_targets_of_zero_and_one_learn_what_the_label_lists_learn() -> None:
+    """A mapping of labels to 1.0 (the rest 0) is the list of those labels: the weighted-rows path is the same fit."""
+    as_dicts = [{"wrong_item": 0.0} | {lab: 1.0 for lab in rs} for rs in [[]] * 6 + REASONS]
+    soft, hard = _soft_fit(as_dicts), _multilabel_presence_idf_nb()
+    np.testing.assert_allclose(soft.decision_function(POS + NEG), hard.decision_function(POS + NEG), atol=1e-3)
+    np.testing.assert_array_equal(soft.thresholds, hard.thresholds)
+
+
+def test_a_soft_target_pulls_a_label_by_its_probability() -> None:
+    """One text taught quality_defect at 0.9 reads it likelier than at 0.1, and both lie between 0 and 1 taught."""
+    text = POS[0]
+
+    def reading(p: float) -> float:
+        y: list[object] = [[]] * 6 + REASONS
+        y[0] = {"quality_defect": p}
+        return float(_soft_fit(y).decision_function([text])[0, 0])
+
+    low, high = reading(0.1), reading(0.9)
+    assert reading(0.0) < low < high < reading(1.0)
+
+
+def test_soft_targets_outside_zero_to_one_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"row 0: soft targets must be probabilities in \[0, 1\]"):
+        _soft_fit([{"quality_defect": 1.5}] + [[]] * 11)
+
+
 def test_a_model_saved_before_weightings_existed_loads_with_the_default(tmp_path: Path) -> None:
     model = _multilabel()
     header = model.header()

@@ -41,8 +41,24 @@ def _cs_frame(suffixes: list[str]) -> pd.DataFrame:
     return ds.dedup(pd.DataFrame(rows))
 
 
+# English rows (GoEmotions-like): text, emotion, polarity (None: the mapping gives none)
+ENGLISH = [
+    ("thanks so much, you made my day", "gratitude", "positive"),
+    ("this is awful, I hate it", "anger", "negative"),
+    ("what a letdown, so sad", "disappointment", "negative"),
+    ("I love it, great job", "satisfaction", "positive"),
+    ("the meeting is at noon", "neutral", None),
+]
+
+
+def _english(suffixes: list[str]) -> pd.DataFrame:
+    rows = [{"text": f"{t} {s}", "emotion": e, "polarity": p} for s in suffixes for t, e, p in ENGLISH]
+    return ds.dedup(pd.DataFrame(rows).assign(source="goemotions"))
+
+
 def _splits() -> dict[str, pd.DataFrame]:
     cs_train, cs_test = _cs_frame(SUFFIXES[:8]), _cs_frame(SUFFIXES[8:])
+    en_train = _english(["ok", "really", "today", "now", "again", "honestly", "guys", "lol"])
     polarity = cs_train[cs_train["polarity"] != "neutral"][["text", "polarity", "key"]].assign(source="reviews")
     emotion = cs_train[["text", "emotion", "key"]].assign(source="weibo")
     smp = cs_test[["text", "emotion", "key"]].assign(source="smp2020_ewect/usual", label_raw="neutral")
@@ -58,6 +74,9 @@ def _splits() -> dict[str, pd.DataFrame]:
         "smp2020_virus_test": smp,
         "clue_emotion2020_test": smp,
         "cs_test": cs_test,
+        "goemotions_emotion_train": en_train,
+        "goemotions_polarity_train": tr.english_polarity(en_train),
+        "goemotions_test": _english(["tbh", "man"]),
     }
 
 
@@ -70,16 +89,29 @@ def test_train_analyzer_writes_five_models_a_fitted_combiner_and_loadable_folder
     for task in tr.HYPER:
         monkeypatch.setitem(tr.HYPER, task, tr.HYPER[task] | {"bits": 12})
     metrics = calibrate.train_analyzer(tmp_path)
-    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == ["emotion", "emotion_cs", "polarity", "reasons", "stage"]
+    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == [
+        "emotion",
+        "emotion_cs",
+        "emotion_en",
+        "polarity",
+        "polarity_en",
+        "reasons",
+        "stage",
+    ]
+    assert metrics["polarity_en"]["goemotions_test"]["accuracy"] == 1.0  # neutral learned as its own class
+    assert metrics["emotion_en"]["goemotions_test"]["macro_f1"] > 0.5
     assert metrics["emotion_cs"]["cs_labels_test"]["macro_f1"] > 0.5  # learned the ten templates, unseen suffixes
     params = json.loads((tmp_path / "combiner.json").read_text(encoding="utf-8"))
     assert params["emotion_cs_weight"] in calibrate._GRID["emotion_cs_weight"]
-    assert set(params["social"]) <= {"emotion_cs_weight", "emotion_rule_weight", "emotion_override", "emotion_bias"}
+    fitted_on_posts = {"emotion_cs_weight", "emotion_rule_weight", "emotion_override", "emotion_bias"}
+    assert set(params["social"]) <= fitted_on_posts | {"english_model_trust"}
+    assert params["english_model_trust"] == 0.0 and params["social"]["english_model_trust"] > 0.0
     assert set(metrics["combined"]["targets"]) == {"reasons_micro_f1", "emotion_macro_f1", "stage_macro_f1"}
     assert json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))["version"] == tr.MODEL_VERSION
     analyzer = Analyzer.from_directory(tmp_path)
     assert "emotion_cs" in analyzer.tasks and analyzer.params.emotion_cs_weight == params["emotion_cs_weight"]
     assert analyzer.analyze("发错货了，颜色不对哦").reasons  # a working Analyzer, not just files
+    assert {"polarity_en", "emotion_en"} <= set(analyzer.tasks)
 
 
 def _small_hash(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,11 +202,12 @@ def test_teacher_rows_join_the_emotion_head_stage_and_reasons_in_every_fit(monke
     monkeypatch.setattr(tr, "fit_task", recording_fit)
     calibrate._oof(analyzer, splits, None, jobs=1)
     tr.train_models(splits)
-    assert len(fits) == len(calibrate._OOF_TASKS) * (calibrate.FOLDS + 1)
+    # out of fold: the Chinese tasks; the shipped fit: those and the English models
+    assert len(fits) == len(calibrate._OOF_TASKS) * (calibrate.FOLDS + 1) + len(tr.ENGLISH_TASKS)
     for task, keys in fits:
         assert keys & teacher == (sure if task == "reasons" else teacher if task in tr.TEACHER_TASKS else set()), task
     cs = set(splits["cs_train"]["key"])
-    final = dict(fits[-len(calibrate._OOF_TASKS) :])
+    final = dict(fits[len(calibrate._OOF_TASKS) * calibrate.FOLDS :])
     assert final["stage"] == final["emotion_cs"] == cs | teacher and final["reasons"] == cs | sure
     # an agent's correction of a text the teacher read: the teacher's reading leaves every fit, the correction stays
     corrected = splits["cs_teacher"].head(1).assign(emotion="relief", stage="none", reasons=[[]], source="feedback")
@@ -210,12 +243,33 @@ def test_teacher_reasons_join_the_reasons_fit_only_where_a_line_has_them(monkeyp
     assert len(tr.with_teacher("stage", cs, {"cs_teacher": teacher})) == 4  # the other tasks take every line
 
 
+def test_teacher_reasons_are_learned_as_probabilities_where_a_line_gives_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TEACHER_SOFT tasks take a line's reasons_proba (the 0/1 reading where it has none); without, the readings."""
+    cs = ds.dedup(pd.DataFrame([{"text": "发错货了", "reasons": ["wrong_item"]}]))
+    rows = [
+        {"text": "盒子压坏了", "source": "teacher", "reasons": ["damaged_in_transit"], "reasons_p": 0.6},
+        {"text": "东西不错", "source": "teacher", "reasons": [], "reasons_p": 0.9},
+    ]
+    rows[0]["reasons_proba"] = {"damaged_in_transit": 0.7, "quality_defect": 0.2}
+    teacher = ds.dedup(pd.DataFrame(rows))
+    got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
+    assert list(got["reasons"]) == [["wrong_item"], {"damaged_in_transit": 0.7, "quality_defect": 0.2}, []]
+    monkeypatch.setattr(tr, "TEACHER_SOFT", ())
+    got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
+    assert list(got["reasons"]) == [["wrong_item"], ["damaged_in_transit"], []]
+    monkeypatch.setattr(tr, "TEACHER_SOFT", ("reasons",))
+    model = tr.fit_task("reasons", tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"])))
+    assert model.metadata["n_train"] == 3
+
+
 def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     _small_hash(monkeypatch)
     splits = _splits()
     serial, parallel = tr.train_models(splits, jobs=1), tr.train_models(splits, jobs=3)
     texts = list(splits["cs_test"]["text"])
-    assert list(serial) == list(parallel) == ["polarity", "emotion", "emotion_cs", "stage", "reasons"]
+    assert (
+        list(serial) == list(parallel) == ["polarity", "emotion", "emotion_cs", "stage", "reasons", *tr.ENGLISH_TASKS]
+    )
     for task, model in serial.items():
         assert np.allclose(model.predict_proba(texts), parallel[task].predict_proba(texts), atol=1e-6), task
 

@@ -184,6 +184,13 @@ def test_export_writes_the_asked_tasks_as_label_references(
     ]
     assert [r["reasons"] for r in lines] == [["logistics_delay"], ["damaged_in_transit"]]
     assert [r["reasons_p"] for r in lines] == [round(0.9 * 0.8, 2), round(0.6 * 0.75, 2)]
+    # float16 readings to two places, each on its side of 0.5
+    assert [r["reasons_proba"] for r in lines] == [
+        {"logistics_delay": 0.9, "damaged_in_transit": 0.2},
+        {"logistics_delay": 0.4, "damaged_in_transit": 0.75},
+    ]
+    assert teacher._two_places(0.4996) == 0.49 and teacher._two_places(0.5) == 0.5
+    assert (teacher._two_places(0.004), teacher._two_places(0.996), teacher._two_places(0.006)) == (0.01, 1.0, 0.01)
     assert all("emotion" not in r and "stage" not in r for r in lines)
     teacher.export(data, tmp_path / "preds.npz", out, ["emotion", "stage"])
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

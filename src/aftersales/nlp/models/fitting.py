@@ -12,7 +12,7 @@ scores, never on the rows it scores; a model whose scale is fitted downstream (`
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,17 +27,34 @@ _F = npt.NDArray[np.float64]
 _SMALL = 20_000  # below this many rows: k-fold out-of-fold calibration and a refit on all rows
 
 
-def _targets(model: HashedLinearClassifier, y: Sequence[Any]) -> npt.NDArray[np.int64]:
-    """Label indices (single-label) or an n×L 0/1 matrix (multi-label); unknown labels fail loudly."""
+def _targets(model: HashedLinearClassifier, y: Sequence[Any]) -> npt.NDArray[Any]:
+    """Label indices (single-label) or an n×L target matrix (multi-label); unknown labels fail loudly.
+
+    A multi-label item is a list of labels (1 each, 0 for the rest) or a mapping of labels to probabilities (a soft
+    target, e.g. a teacher's reading; labels it leaves out are 0). Any soft item makes the matrix float, else 0/1 int.
+    """
     index = {label: i for i, label in enumerate(model.labels)}
     unknown = {lab for item in y for lab in ([item] if isinstance(item, str) else item)} - set(index)
     if unknown:
         raise ValueError(f"labels not in the model's label set: {sorted(unknown)}")
     if not model.multilabel:
         return np.asarray([index[str(item)] for item in y], dtype=np.int64)
-    out = np.zeros((len(y), len(model.labels)), dtype=np.int64)
+    soft = any(isinstance(item, Mapping) for item in y)
+    out = np.zeros((len(y), len(model.labels)), dtype=np.float64 if soft else np.int64)
     for row, item in enumerate(y):
-        out[row, [index[lab] for lab in item]] = 1
+        if isinstance(item, Mapping):
+            probs = np.asarray([float(p) for p in item.values()])
+            if not np.all((probs >= 0.0) & (probs <= 1.0)):
+                raise ValueError(f"row {row}: soft targets must be probabilities in [0, 1], got {dict(item)}")
+            out[row, [index[lab] for lab in item]] = probs
+        else:
+            out[row, [index[lab] for lab in item]] = 1
+    return out
+
+
+def _hard(y: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """0/1 targets of a (possibly soft) target matrix: a probability counts as the label at 0.5 or more."""
+    out: npt.NDArray[np.int64] = (y >= 0.5).astype(np.int64) if y.dtype.kind == "f" else y
     return out
 
 
@@ -57,8 +74,36 @@ def idf_weights(x: Any) -> _F:
     return out
 
 
-def _binary(x: Any, y: npt.NDArray[np.int64], sw: _F, c: float, cw: Any, nb_c: float | None) -> tuple[_F, float]:
-    """One binary logistic regression, averaged with an NB-LR when ``nb_c`` is set (both folded into raw weights)."""
+def _soft_rows(x: Any, p: _F, sw: _F, cw: Any) -> tuple[Any, npt.NDArray[np.int64], _F, Any, _F]:
+    """A soft target as weighted hard rows: a row with 0 < p < 1 is a positive at weight p and a negative at 1 − p.
+
+    Why: the log loss of one row against a probability p is exactly that pair's, so a binary learner that takes
+    sample weights learns soft targets unchanged. "balanced" class weights are computed from the rows' weights (a
+    soft row counts as p of a positive), which for 0/1 targets and unit weights is scikit-learn's own balancing.
+    Also returns each row's class membership (p or 1 − p), what the NB ratios count.
+    """
+    from scipy.sparse import vstack
+
+    pos, neg = p > 0.0, p < 1.0
+    xs = vstack([x[pos], x[neg]]).tocsr()
+    ys = np.concatenate([np.ones(int(pos.sum()), dtype=np.int64), np.zeros(int(neg.sum()), dtype=np.int64)])
+    member = np.concatenate([p[pos], 1.0 - p[neg]])
+    ws = np.concatenate([sw[pos], sw[neg]]) * member
+    if cw == "balanced":
+        total, on = ws.sum(), ws[ys == 1].sum()
+        ws = ws * np.where(ys == 1, total / (2.0 * on), total / (2.0 * (total - on)))
+        cw = None
+    return xs, ys, ws, cw, member
+
+
+def _binary(x: Any, y: npt.NDArray[Any], sw: _F, c: float, cw: Any, nb_c: float | None) -> tuple[_F, float]:
+    """One binary logistic regression, averaged with an NB-LR when ``nb_c`` is set (both folded into raw weights).
+
+    ``y`` is 0/1, or probabilities (soft targets, see `_soft_rows`).
+    """
+    member = None
+    if y.dtype.kind == "f":
+        x, y, sw, cw, member = _soft_rows(x, y, sw, cw)
     clf = _logreg(c, cw).fit(x, y, sample_weight=sw)
     wb, bb = clf.coef_[0].copy(), float(clf.intercept_[0])
     if nb_c:  # NB-LR ensemble member, folded back into raw-feature weights
@@ -66,17 +111,19 @@ def _binary(x: Any, y: npt.NDArray[np.int64], sw: _F, c: float, cw: Any, nb_c: f
 
         xb = x.copy()
         xb.data[:] = 1.0
-        pos = np.asarray(xb[y == 1].sum(axis=0)).ravel() + 1.0
-        neg = np.asarray(xb[y == 0].sum(axis=0)).ravel() + 1.0
+        if member is None:
+            pos = np.asarray(xb[y == 1].sum(axis=0)).ravel() + 1.0
+            neg = np.asarray(xb[y == 0].sum(axis=0)).ravel() + 1.0
+        else:  # soft rows count as much as they belong to the class
+            pos = np.asarray(xb.T @ np.where(y == 1, member, 0.0)).ravel() + 1.0
+            neg = np.asarray(xb.T @ np.where(y == 0, member, 0.0)).ravel() + 1.0
         ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
         nb = _logreg(float(nb_c), cw).fit(x @ diags(ratio), y, sample_weight=sw)
         wb, bb = (wb + nb.coef_[0] * ratio) / 2.0, (bb + float(nb.intercept_[0])) / 2.0
     return wb, bb
 
 
-def _learn(
-    model: HashedLinearClassifier, x: Any, y: npt.NDArray[np.int64], sw: _F, opts: dict[str, Any]
-) -> tuple[_F, _F]:
+def _learn(model: HashedLinearClassifier, x: Any, y: npt.NDArray[Any], sw: _F, opts: dict[str, Any]) -> tuple[_F, _F]:
     """Weights (n_features × columns) and bias for one training set (idf scaling folded back into the weights)."""
     if opts.get("idf"):
         from scipy.sparse import diags
@@ -91,7 +138,7 @@ def _learn(
         w = np.zeros((n_features, y.shape[1]))
         b = np.full(y.shape[1], -10.0)  # a label never seen positive is never predicted
         for j in range(y.shape[1]):
-            if 0 < y[:, j].sum() < len(y):
+            if 0 < y[:, j].sum() < len(y):  # soft columns too: some probability on each side
                 w[:, j], b[j] = _binary(x, y[:, j], sw, c, cw or "balanced", opts.get("nb_C"))
         return w, b
     if model.binary:
@@ -195,7 +242,7 @@ def fit_model(
     model.weights = w.astype(np.float32)
     model.bias = np.asarray(b, dtype=np.float32)
     if calib_rows.any() and model.multilabel:
-        model.thresholds = tune_thresholds(1.0 / (1.0 + np.exp(-held[calib_rows])), target[calib_rows])
+        model.thresholds = tune_thresholds(1.0 / (1.0 + np.exp(-held[calib_rows])), _hard(target[calib_rows]))
     elif calib_rows.any():
         model.temperature = fit_temperature(held[calib_rows], target[calib_rows])
     model.options = {k: v for k, v in options.items() if isinstance(v, (int, float, str, bool, type(None)))}

@@ -8,7 +8,7 @@ scikit-learn lazily. One class serves single-label tasks (softmax with a fitted 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,11 +152,14 @@ class HashedLinearClassifier:
     def fit(
         self,
         texts: Sequence[str],
-        y: Sequence[str] | Sequence[Sequence[str]],
+        y: Sequence[str] | Sequence[Sequence[str] | Mapping[str, float]],
         sample_weight: npt.ArrayLike | None = None,
         **options: Any,
     ) -> HashedLinearClassifier:
-        """Learn weights, then the calibration (temperature or thresholds) on out-of-fold scores; returns self."""
+        """Learn weights, then the calibration (temperature or thresholds) on out-of-fold scores; returns self.
+
+        A multi-label ``y`` item is a list of labels or a mapping of labels to probabilities (soft targets).
+        """
         from aftersales.nlp.models import fitting
 
         fitting.fit_model(self, texts, y, sample_weight, **options)
