@@ -4,11 +4,11 @@
     python benchmarks/nlp_sweep.py emotion_cs '{}'              # the shipped recipe, for the baseline
     python benchmarks/nlp_sweep.py reasons '{}' --teacher FILE.jsonl --min-p 0   # another teacher file, another bar
     python benchmarks/nlp_sweep.py reasons '{}' --no-teacher                     # our labels alone
-    python benchmarks/nlp_sweep.py reasons '{}' --hard           # the teacher's 0/1 readings, not its probabilities
+    python benchmarks/nlp_sweep.py reasons '{}' --soft           # the teacher's probabilities (reasons_proba), not 0/1
 
 Each fold's training rows get the teacher's rows as the shipped fit does (`train.with_teacher`: the tasks of
-`TEACHER_TASKS`, lines under `TEACHER_MIN_P` dropped, probabilities for the tasks of `TEACHER_SOFT` where a file
-gives them).
+`TEACHER_TASKS`, lines under `TEACHER_MIN_P` dropped, probabilities for the tasks of `TEACHER_SOFT` — or, with
+`--soft`, for the swept task — where a file gives them).
 
 Every variant of every run uses the same five folds (seed 7) of the cs_labels training split, so variants run side by
 side (one process each, e.g. on a many-core machine) compare like with like. Scores: reasons micro-F1 without `other`,
@@ -44,13 +44,13 @@ def cross_validate(
     teacher: Path | None = None,
     min_p: float | None = None,
     no_teacher: bool = False,
-    hard: bool = False,
+    soft: bool = False,
 ) -> dict[str, Any]:
     """Out-of-fold predictions of `fit_task(task)` with HYPER[task] updated by `variant`, scored.
 
     Each fold learns the teacher's rows as the shipped fit does (`train.with_teacher`); `teacher` reads them from
     another file instead of data/teacher, `min_p` replaces the task's `TEACHER_MIN_P`, `no_teacher` leaves them out,
-    `hard` learns the teacher's 0/1 readings where `TEACHER_SOFT` would learn its probabilities.
+    `soft` learns the teacher's probabilities (`<column>_proba`) for `task` where a file gives them, not 0/1 readings.
     """
     started = time.perf_counter()
     splits = tr.load_splits()
@@ -66,9 +66,9 @@ def cross_validate(
     gold: list[Any] = []
     pred: list[Any] = []
     added = 0
-    soft = () if hard else tr.TEACHER_SOFT
+    soft_tasks = tuple({*tr.TEACHER_SOFT, task}) if soft else tr.TEACHER_SOFT
     hyper_all = tr.HYPER | {task: tr.HYPER[task] | variant}
-    with _patched(TEACHER_TASKS=tasks, TEACHER_MIN_P=bars, TEACHER_SOFT=soft, HYPER=hyper_all):
+    with _patched(TEACHER_TASKS=tasks, TEACHER_MIN_P=bars, TEACHER_SOFT=soft_tasks, HYPER=hyper_all):
         for k in range(folds):
             frame = tr.with_teacher(task, cs[fold != k], splits, labelled)
             added = len(frame) - int((fold != k).sum())
@@ -84,7 +84,7 @@ def cross_validate(
         "teacher": "none" if no_teacher else str(teacher or "data/teacher"),
         "teacher_rows": added,  # in the last fold's fit
         "teacher_min_p": bars.get(task, 0.0),
-        "teacher_soft": task in soft,
+        "teacher_soft": task in soft_tasks,
         "seconds": round(time.perf_counter() - started),
     }
 
@@ -132,9 +132,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--min-p", type=float, default=None, help="this task's teacher bar instead of TEACHER_MIN_P")
     parser.add_argument("--no-teacher", action="store_true", help="fit on our labels alone")
-    parser.add_argument("--hard", action="store_true", help="the teacher's 0/1 readings, not its probabilities")
+    parser.add_argument("--soft", action="store_true", help="the teacher's probabilities, not its 0/1 readings")
     args = parser.parse_args()
     result = cross_validate(
-        args.task, args.variant, teacher=args.teacher, min_p=args.min_p, no_teacher=args.no_teacher, hard=args.hard
+        args.task, args.variant, teacher=args.teacher, min_p=args.min_p, no_teacher=args.no_teacher, soft=args.soft
     )
     print(json.dumps(result), flush=True)

@@ -172,8 +172,10 @@ TEACHER_TASKS: tuple[str, ...] = ("emotion_cs", "stage", "reasons")
 # reasons out of fold, model alone, 0.7783 with all 25,638 rows and 0.7797 with the 20,339 at ≥ 0.5 (v2026.11.15)
 TEACHER_MIN_P: dict[str, float] = {"reasons": 0.5}
 # tasks that learn the teacher's probabilities themselves (soft targets, `<column>_proba` in the files) where a file
-# gives them, instead of its 0/1 reading at 0.5
-TEACHER_SOFT: tuple[str, ...] = ("reasons",)
+# gives them, instead of its 0/1 reading at 0.5. None: for reasons, out of fold, model alone, the same teacher's
+# readings scored 0.7797 as 0/1, 0.7471 as probabilities and 0.7738 with those under 0.1 / over 0.9 rounded to 0 / 1
+# (docs/models.md, stop 24); `benchmarks/nlp_sweep.py --soft` tries them.
+TEACHER_SOFT: tuple[str, ...] = ()
 
 
 def with_teacher(

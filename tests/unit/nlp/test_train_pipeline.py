@@ -244,7 +244,8 @@ def test_teacher_reasons_join_the_reasons_fit_only_where_a_line_has_them(monkeyp
 
 
 def test_teacher_reasons_are_learned_as_probabilities_where_a_line_gives_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEACHER_SOFT tasks take a line's reasons_proba (the 0/1 reading where it has none); without, the readings."""
+    """TEACHER_SOFT tasks take a line's reasons_proba (the 0/1 reading where it has none); without, the readings
+    (the shipped default since stop 24: the probabilities read worse)."""
     cs = ds.dedup(pd.DataFrame([{"text": "发错货了", "reasons": ["wrong_item"]}]))
     rows = [
         {"text": "盒子压坏了", "source": "teacher", "reasons": ["damaged_in_transit"], "reasons_p": 0.6},
@@ -252,12 +253,12 @@ def test_teacher_reasons_are_learned_as_probabilities_where_a_line_gives_them(mo
     ]
     rows[0]["reasons_proba"] = {"damaged_in_transit": 0.7, "quality_defect": 0.2}
     teacher = ds.dedup(pd.DataFrame(rows))
-    got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
-    assert list(got["reasons"]) == [["wrong_item"], {"damaged_in_transit": 0.7, "quality_defect": 0.2}, []]
-    monkeypatch.setattr(tr, "TEACHER_SOFT", ())
+    assert tr.TEACHER_SOFT == ()
     got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
     assert list(got["reasons"]) == [["wrong_item"], ["damaged_in_transit"], []]
     monkeypatch.setattr(tr, "TEACHER_SOFT", ("reasons",))
+    got = tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"]))
+    assert list(got["reasons"]) == [["wrong_item"], {"damaged_in_transit": 0.7, "quality_defect": 0.2}, []]
     model = tr.fit_task("reasons", tr.with_teacher("reasons", cs, {"cs_teacher": teacher}, set(cs["key"])))
     assert model.metadata["n_train"] == 3
 
