@@ -376,7 +376,10 @@ def fit_combiner(
 
 
 def fit_social(analyzer: Analyzer, dev: Sequence[DevSet], params: CombinerParams) -> CombinerParams:
-    """The overrides for social-channel posts, fitted on the SMP2020 dev posts alone (customer knobs untouched)."""
+    """The overrides for social-channel posts, fitted on the SMP2020 dev posts alone (customer knobs untouched).
+
+    The English models' trust for posts is set, not fitted (`SOCIAL_ENGLISH_TRUST`): the SMP2020 posts are Chinese.
+    """
     params = replace(params, social={**params.social, "english_model_trust": SOCIAL_ENGLISH_TRUST})
     smp = [d for d in dev if d.kind == "emotion_smp"]
     if not smp:

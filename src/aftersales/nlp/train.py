@@ -173,8 +173,8 @@ TEACHER_TASKS: tuple[str, ...] = ("emotion_cs", "stage", "reasons")
 TEACHER_MIN_P: dict[str, float] = {"reasons": 0.5}
 # tasks that learn the teacher's probabilities themselves (soft targets, `<column>_proba` in the files) where a file
 # gives them, instead of its 0/1 reading at 0.5. None: for reasons, out of fold, model alone, the same teacher's
-# readings scored 0.7797 as 0/1, 0.7471 as probabilities and 0.7738 with those under 0.1 / over 0.9 rounded to 0 / 1
-# (docs/models.md, stop 24); `benchmarks/nlp_sweep.py --soft` tries them.
+# readings scored 0.7797 as 0/1, 0.7471 as probabilities, 0.7738 with those under 0.1 / over 0.9 rounded to 0 / 1 and
+# 0.7799 (a tie) with 0.25 / 0.75 (docs/models.md, stop 24); `benchmarks/nlp_sweep.py --soft` tries them.
 TEACHER_SOFT: tuple[str, ...] = ()
 
 
