@@ -81,9 +81,13 @@ def main(model_dir: Path) -> dict[str, Any]:
 
 
 def _english(analyzer: Analyzer, frame: Any) -> dict[str, Any]:
-    """GoEmotions test (English Reddit comments, read as social posts): emotion where the mapping gives one, polarity by
-    sign where one."""
-    found = analyzer.analyze_batch([str(t) for t in frame["text"]], channels="social")
+    """GoEmotions test (English Reddit comments), read as social posts."""
+    return english_scores(analyzer.analyze_batch([str(t) for t in frame["text"]], channels="social"), frame)
+
+
+def english_scores(found: list[Any], frame: Any, ci: bool = True) -> dict[str, Any]:
+    """GoEmotions readings: emotion where the mapping gives one, binary polarity by sign where one (english_trust's
+    too, without the bootstrap interval)."""
     emo, pol = frame["emotion"].notna().to_numpy(), frame["polarity"].notna().to_numpy()
     gold = [str(x) for x in frame["emotion"][emo]]
     pred = [a.emotion for a, keep in zip(found, emo, strict=True) if keep]
@@ -92,7 +96,7 @@ def _english(analyzer: Analyzer, frame: Any) -> dict[str, Any]:
     return {
         "emotion_accuracy": round(ev.accuracy(gold, pred), 4),
         "emotion_macro_f1": round(ev.macro_f1(gold, pred, sorted(set(gold))), 4),
-        "emotion_macro_f1_ci95": ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"],
+        **({"emotion_macro_f1_ci95": ev.bootstrap_single(gold, pred, sorted(set(gold)))["macro_f1"]} if ci else {}),
         "binary_polarity_accuracy": round(ev.accuracy(gold_pol, signs), 4),
         "n_emotion": len(gold),
         "n_polarity": len(gold_pol),

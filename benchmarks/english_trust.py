@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from analyzer_quality import english_scores  # a sibling benchmark: the script's folder is on sys.path
 
+from aftersales.demo.build import label_agreement
 from aftersales.demo.generator import generate
 from aftersales.nlp import datasets as ds
-from aftersales.nlp import evaluate as ev
 from aftersales.nlp.analyzer import Analyzer, Prepared
 from aftersales.nlp.combine import CombinerParams
 from aftersales.nlp.models import ARTEFACTS
@@ -50,32 +51,26 @@ def _with_trust(params: CombinerParams, trust: float, social: bool) -> CombinerP
 
 
 def _demo(analyzer: Analyzer, params: CombinerParams, frame: pd.DataFrame, prep: Prepared, name: str) -> dict:
-    """Agreement with the intended labels the demo generator wrote each message for (`demo.build.truth_agreement`)."""
+    """Agreement with the intended labels the demo generator wrote each message for (`demo.build.label_agreement`)."""
     read = analyzer.decide(prep, params)
-    gold_reasons = [[r for r in x.split(";") if r and r != "other"] for x in frame["reasons"]]
-    return {
-        f"{name}_polarity_accuracy": ev.accuracy(list(frame["polarity"]), [a.polarity for a in read]),
-        f"{name}_emotion_accuracy": ev.accuracy(list(frame["emotion"]), [a.emotion for a in read]),
-        f"{name}_stage_accuracy": ev.accuracy(list(frame["stage"]), [a.stage for a in read]),
-        f"{name}_reasons_micro_f1": ev.micro_f1(gold_reasons, [list(a.reasons) for a in read]),
-    }
+    both = frame.rename(columns={c: f"{c}_true" for c in ("polarity", "emotion", "stage", "reasons")}).assign(
+        polarity=[a.polarity for a in read],
+        emotion=[a.emotion for a in read],
+        stage=[a.stage for a in read],
+        reasons=[list(a.reasons) for a in read],
+    )
+    return {f"{name}_{k}": v for k, v in label_agreement(both).items()}
 
 
 def social_readings(analyzer: Analyzer, trust: float, prepared: dict[str, Any]) -> dict[str, float]:
     """GoEmotions dev and the demo's English social posts, read as social posts at one trust value."""
     params = _with_trust(analyzer.params, trust, social=True)
     go, go_prep = prepared["goemotions"]
-    out = analyzer.decide(go_prep, params)
-    emo = go["emotion"].notna().to_numpy()
-    gold = [str(x) for x in go["emotion"][emo]]
-    pred = [a.emotion for a, keep in zip(out, emo, strict=True) if keep]
-    pol = go["polarity"].notna().to_numpy()
-    gold_pol = [str(x) for x in go["polarity"][pol]]
-    pred_pol = ["positive" if a.polarity_score > 0 else "negative" for a, keep in zip(out, pol, strict=True) if keep]
-    go_macro, go_pol = ev.macro_f1(gold, pred, sorted(set(gold))), ev.accuracy(gold_pol, pred_pol)
+    scores = english_scores(analyzer.decide(go_prep, params), go, ci=False)
+    go_macro, go_pol = scores["emotion_macro_f1"], scores["binary_polarity_accuracy"]
     demo = _demo(analyzer, params, *prepared["demo_social"], "demo_social")
     result = {
-        "goemotions_dev_emotion_accuracy": ev.accuracy(gold, pred),
+        "goemotions_dev_emotion_accuracy": scores["emotion_accuracy"],
         "goemotions_dev_emotion_macro_f1": go_macro,
         "goemotions_dev_polarity_accuracy": go_pol,
         **demo,

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
@@ -19,6 +19,9 @@ from aftersales.demo.output import FILES, write_demo
 from aftersales.services import nlp as nlp_services
 from aftersales.storage import db
 from aftersales.storage.tables import improvement_actions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # step name, steps done, steps in total
 StepFn = Callable[[str, int, int], None]
@@ -124,7 +127,6 @@ def truth_agreement(settings: Settings, truth_csv: Path) -> dict[str, float]:
     """How often the stored analyses agree with the labels the generator wrote each message for (a sanity check)."""
     import pandas as pd
 
-    from aftersales.nlp import evaluate as ev
     from aftersales.storage.tables import analyses
 
     version = nlp_services.analyzer_for(settings).version
@@ -139,13 +141,20 @@ def truth_agreement(settings: Settings, truth_csv: Path) -> dict[str, float]:
     both = truth[truth["author"] == "customer"].merge(got, on="interaction_id", suffixes=("_true", ""))
     if both.empty:
         return {}
+    return {"messages": float(len(both)), **{k: round(v, 3) for k, v in label_agreement(both).items()}}
+
+
+def label_agreement(both: pd.DataFrame) -> dict[str, float]:
+    """Agreement of read labels (polarity, emotion, stage, reasons columns) with the intended ones (`*_true` columns,
+    reasons `;`-joined as interactions_truth.csv writes them; `other` is not scored, as in the cs targets)."""
+    from aftersales.nlp import evaluate as ev
+
     gold_reasons = [[r for r in x.split(";") if r and r != "other"] for x in both["reasons_true"]]
     return {
-        "messages": float(len(both)),
-        "polarity_accuracy": round(ev.accuracy(list(both["polarity_true"]), list(both["polarity"])), 3),
-        "emotion_accuracy": round(ev.accuracy(list(both["emotion_true"]), list(both["emotion"])), 3),
-        "stage_accuracy": round(ev.accuracy(list(both["stage_true"]), list(both["stage"])), 3),
-        "reasons_micro_f1": round(ev.micro_f1(gold_reasons, [list(r) for r in both["reasons"]]), 3),
+        "polarity_accuracy": ev.accuracy(list(both["polarity_true"]), list(both["polarity"])),
+        "emotion_accuracy": ev.accuracy(list(both["emotion_true"]), list(both["emotion"])),
+        "stage_accuracy": ev.accuracy(list(both["stage_true"]), list(both["stage"])),
+        "reasons_micro_f1": ev.micro_f1(gold_reasons, [list(r) for r in both["reasons"]]),
     }
 
 

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 TASKS = ("polarity", "emotion", "stage", "reasons")
 # Used when present: the customer-service emotion head (nlp.combine.blend_emotion) and the English models.
 OPTIONAL_TASKS = ("emotion_cs", "polarity_en", "emotion_en")
-# English models: each reads, for texts detected as English, what its Chinese counterpart reads for Chinese ones
-ENGLISH_MODELS = {"polarity_en": "polarity", "emotion_en": "emotion"}
+# English models: each reads, for texts detected as English, what its Chinese counterpart (polarity, emotion) reads
+ENGLISH_MODELS = ("polarity_en", "emotion_en")
 # Public posts (Weibo-style), by code or display name: read with the combiner's social overrides (emotion, polarity).
 SOCIAL_CHANNEL = frozenset({Channel.SOCIAL.value, Channel.SOCIAL.zh, Channel.SOCIAL.en})
 MAX_CHARS = 20_000  # beyond this, only the first part is scored (evidence offsets stay valid)
@@ -249,19 +249,14 @@ class Analyzer:
         pol_model = self.models["polarity"]
         p_pos = probs["polarity"][:, pol_model.labels.index("positive")].astype(np.float64)
         if en_pol:
-            en_labels = list(self.models["polarity_en"].labels)
-            en_pos = probs["polarity_en"][:, en_labels.index("positive")]
-            if "neutral" in en_labels:  # a neutral reading counts half way: P(positive) + ½·P(neutral)
-                en_pos = en_pos + 0.5 * probs["polarity_en"][:, en_labels.index("neutral")]
-            p_pos = np.where(english, en_pos, p_pos)
+            p_pos = np.where(english, cb.positivity(probs["polarity_en"], self.models["polarity_en"].labels), p_pos)
         leans_negative = np.clip(2.0 * (1.0 - p_pos), 0.0, 1.0)  # 1 whenever the model reads a complaint
         negated = np.array([s.negated_share for s in signals])
         trust = trust_pol = trust_emo = cb.model_trust(chinese.astype(np.float64), negated, p, leans_negative)
-        en_trust = p.english_model_trust * english
-        if en_pol:
-            trust_pol = cb.model_trust(np.where(chinese, 1.0, en_trust), negated, p, leans_negative)
-        if en_emo:
-            trust_emo = cb.model_trust(np.where(chinese, 1.0, en_trust), negated, p, leans_negative)
+        if en_pol or en_emo:  # the tasks the English models read trust them on English texts
+            language = np.where(chinese, 1.0, p.english_model_trust * english)
+            trust_en = cb.model_trust(language, negated, p, leans_negative)
+            trust_pol, trust_emo = (trust_en if en_pol else trust), (trust_en if en_emo else trust)
         emo_model = probs["emotion"][:, self._emotion_order].astype(np.float64)
         if self._emotion_cs_order:
             emo_cs = probs["emotion_cs"][:, self._emotion_cs_order].astype(np.float64)

@@ -138,6 +138,17 @@ def model_trust(language_trust: _F, negated_share: _F, params: CombinerParams, m
     return out
 
 
+def positivity(proba: npt.NDArray[Any], labels: Sequence[str]) -> _F:
+    """A polarity model's P(positive), a neutral reading counting half way: P(positive) + ½·P(neutral).
+
+    Why: the three-class English model learns plain requests as neutral; the combiner reads one positivity per text.
+    """
+    out: _F = proba[:, list(labels).index("positive")].astype(np.float64)
+    if "neutral" in labels:
+        out = out + 0.5 * proba[:, list(labels).index("neutral")]
+    return out
+
+
 def _column(trust: _F | None, n: int) -> _F:
     out: _F = np.ones((n, 1)) if trust is None else np.asarray(trust, dtype=np.float64).reshape(n, 1)
     return out

@@ -23,6 +23,7 @@ import pandas as pd
 
 from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
+from aftersales.nlp.combine import positivity
 from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models.features import HashingFeaturizer
 from aftersales.nlp.models.linear import HashedLinearClassifier
@@ -320,9 +321,7 @@ def _english_polarity(model: HashedLinearClassifier, frame: pd.DataFrame) -> dic
     The GoEmotions test gold has no neutral class (rows without a mapped polarity are left out).
     """
     frame = frame[frame["polarity"].notna()]
-    proba = model.predict_proba(list(frame["text"]))
-    labels = list(model.labels)
-    positive = proba[:, labels.index("positive")] + 0.5 * proba[:, labels.index("neutral")]
+    positive = positivity(model.predict_proba(list(frame["text"])), model.labels)
     pred = ["positive" if p >= 0.5 else "negative" for p in positive]
     return ev.classification_report([str(x) for x in frame["polarity"]], pred, labels=["negative", "positive"])
 
