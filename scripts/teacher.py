@@ -6,9 +6,16 @@ to learn from. Nothing here is downloaded: the e5 weights and tokenizer come fro
 
     python scripts/teacher.py pack .teacher            # token ids + pruned 4-bit weights, no raw text
     python3 scripts/teacher_fit.py .teacher OUT        # on the accelerator (PyTorch), writes OUT/teacher.npz
-    python scripts/teacher.py report .teacher OUT/teacher.npz   # the teacher's own test-split readings
-    python scripts/teacher.py export .teacher OUT/teacher.npz --out data/teacher/e5_pool_v1.jsonl   # emotion, stage
-    python scripts/teacher.py export .teacher OUT/teacher.npz --tasks reasons --out data/teacher/e5_reasons_v2.jsonl
+    python scripts/teacher.py mean ENS.npz RUN1/seed0.npz RUN2/seed1.npz …   # runs fitted side by side, averaged
+    python scripts/teacher.py report .teacher ENS.npz [--part dev]   # the teacher's own readings (dev: may choose)
+    python scripts/teacher.py export .teacher ENS.npz --out data/teacher/e5_pool_v2.jsonl   # emotion, stage
+    python scripts/teacher.py export .teacher ENS.npz --tasks reasons --out data/teacher/e5_reasons_v3.jsonl
+
+The shipped files' runs (stop 25, an H100; docs/models.md, v2026.11.17): `teacher_fit.py .teacher sumS --seeds 1
+--first-seed S --epochs 6` for S = 0…5 and `... avgS --seeds 1 --first-seed S --epochs 6 --reasons-weight 0.0769`
+for S = 0…4, all eleven side by side; reasons from the mean of the six `sum` runs, emotion and stage from the mean of
+all eleven (each chosen by its dev reading). Export reads `data/teacher` to find the pool, and two files that read one
+text differently fail: move the files being replaced away first.
 
 `pack DIR` writes `DIR/weights.npz` and `DIR/data.npz` (carried to the accelerator; token ids only, never text) and,
 beside DIR, `DIR_index.parquet` (dataset, row, sha1 and part of every packed text; stays here). `.teacher` and
@@ -29,6 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from e5_q4 import E5Tokenizer, read_e5
+from teacher_dev import dev_rows
 
 from aftersales.nlp import datasets as ds
 from aftersales.nlp import evaluate as ev
@@ -131,26 +139,45 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
     }
 
 
-def report(data: Path, preds: Path) -> dict[str, Any]:
-    """The teacher's readings of the test split, scored as analyzer_quality scores ours.
+def report(data: Path, preds: Path, part: str = "test") -> dict[str, Any]:
+    """The teacher's readings of the test split (or of the dev rows it was chosen by), scored as analyzer_quality
+    scores ours.
 
     Reasons: each at 0.5, `other` neither scored nor predicted (`calibrate.cs_targets`); emotion and stage macro-F1
     over the labels the gold uses.
     """
     d, p = np.load(data / "data.npz"), np.load(preds)
-    test = d["split"] == list(d["split_names"]).index("test")
+    if part == "dev":
+        rows = dev_rows({"split": d["split"]})
+    else:
+        rows = np.flatnonzero(d["split"] == list(d["split_names"]).index("test"))
     codes = [str(c) for c in d["reason_codes"]]
     scored = [j for j, c in enumerate(codes) if c != "other"]
-    gold = [[codes[j] for j in scored if r[j]] for r in d["reasons"][test]]
-    pred = [[codes[j] for j in scored if r[j] >= 0.5] for r in p["reasons"][test].astype(np.float32)]
+    gold = [[codes[j] for j in scored if r[j]] for r in d["reasons"][rows]]
+    pred = [[codes[j] for j in scored if r[j] >= 0.5] for r in p["reasons"][rows].astype(np.float32)]
     out: dict[str, Any] = {"reasons_micro_f1": round(ev.micro_f1(gold, pred), 4)}
     for task in ("emotion", "stage", "polarity"):
         names = [str(c) for c in d[f"{task}_codes"]]
-        g = [names[i] for i in d[task][test]]
-        q = [names[i] for i in p[task][test].argmax(1)]
+        g = [names[i] for i in d[task][rows]]
+        q = [names[i] for i in p[task][rows].argmax(1)]
         out[f"{task}_macro_f1"] = round(ev.macro_f1(g, q, sorted(set(g))), 4)
         out[f"{task}_accuracy"] = round(ev.accuracy(g, q), 4)
     return out
+
+
+def mean(out: Path, runs: Sequence[Path]) -> dict[str, Any]:
+    """Average several runs' readings (seeds fitted side by side) into one ensemble file, as teacher_fit writes it."""
+    if not runs:
+        raise SystemExit("mean needs at least one readings file")
+    loaded = [np.load(r) for r in runs]
+    tasks = sorted(loaded[0].files)
+    for path, f in zip(runs, loaded, strict=True):
+        if sorted(f.files) != tasks or any(f[t].shape != loaded[0][t].shape for t in tasks):
+            raise SystemExit(f"{path} holds other tasks or texts than {runs[0]}: not readings of the same pack")
+    summed = {t: sum(f[t].astype(np.float32) for f in loaded) / len(loaded) for t in tasks}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **{t: p.astype(np.float16) for t, p in summed.items()})
+    return {"runs": len(loaded), "texts": int(loaded[0][tasks[0]].shape[0]), "file": str(out)}
 
 
 def _two_places(q: float) -> float:
@@ -161,8 +188,14 @@ def _two_places(q: float) -> float:
     return max(r, 0.5) if q >= 0.5 else min(max(r, 0.01), 0.49)
 
 
-def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion", "stage")) -> dict[str, Any]:
-    """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text, as label references."""
+def export(
+    data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion", "stage"), proba: bool = False
+) -> dict[str, Any]:
+    """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text, as label references.
+
+    `proba` adds each reason's probability (`reasons_proba`, soft targets; off while `train.TEACHER_SOFT` is empty,
+    which keeps the committed file to what training reads).
+    """
     d, p = np.load(data / "data.npz"), np.load(preds)
     pool = _frames()["pool"]
     index = pd.read_parquet(data.parent / f"{data.name}_index.parquet")
@@ -185,7 +218,7 @@ def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion"
             if reasons is not None:  # each reason at 0.5; reasons_p: that whole reading's probability
                 rec["reasons"] = [c for c, q in zip(reason_codes, reasons[i], strict=True) if q >= 0.5]
                 rec["reasons_p"] = round(float(np.prod(np.maximum(reasons[i], 1.0 - reasons[i]))), 2)
-                # each reason's probability (soft targets), to two places; those that round to 0 left out
+            if reasons is not None and proba:  # each reason's probability, to two places; those that round to 0 out
                 rec["reasons_proba"] = {
                     c: _two_places(float(q)) for c, q in zip(reason_codes, reasons[i], strict=True) if q >= 0.005
                 }
@@ -195,7 +228,7 @@ def export(data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`pack DIR`, `report DIR PREDS` or `export DIR PREDS`."""
+    """`pack DIR`, `report DIR PREDS`, `mean OUT RUNS…` or `export DIR PREDS`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pack")
@@ -204,21 +237,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = sub.add_parser("report")
     r.add_argument("data", type=Path)
     r.add_argument("preds", type=Path)
+    r.add_argument("--part", choices=("test", "dev"), default="test", help="dev: the rows held out of the fit")
+    m = sub.add_parser("mean")
+    m.add_argument("out", type=Path)
+    m.add_argument("runs", type=Path, nargs="+")
     e = sub.add_parser("export")
     e.add_argument("data", type=Path)
     e.add_argument("preds", type=Path)
     e.add_argument("--out", type=Path, required=True, help="e.g. data/teacher/e5_reasons_v2.jsonl")
     e.add_argument("--tasks", default="emotion,stage", help="comma-separated, of emotion, stage, reasons")
+    e.add_argument("--proba", action="store_true", help="also each reason's probability (soft targets)")
     args = parser.parse_args(argv)
     if args.cmd == "pack":
         result = pack(args.out, args.model)
     elif args.cmd == "report":
-        result = report(args.data, args.preds)
+        result = report(args.data, args.preds, args.part)
+    elif args.cmd == "mean":
+        result = mean(args.out, args.runs)
     else:
         tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
         if not tasks or set(tasks) - {"emotion", "stage", "reasons"}:
             raise SystemExit(f"--tasks takes emotion, stage and/or reasons, not {args.tasks!r}")
-        result = export(args.data, args.preds, args.out, tasks)
+        result = export(args.data, args.preds, args.out, tasks, args.proba)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     print()
     return 0

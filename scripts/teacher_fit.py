@@ -5,10 +5,13 @@ n-gram models, too slow to ship (about 50 texts/s on 2 cores) but fast enough to
 once: 21 s an epoch on an H100, about 10 minutes on 2 CPU cores with AMX bf16 units (stop 22). Needs only numpy and
 torch; reads what `scripts/teacher.py pack DIR` wrote.
 
-    python3 scripts/teacher_fit.py DIR OUT [--seeds 3] [--epochs 5]
+    python3 scripts/teacher_fit.py DIR OUT [--seeds 3] [--epochs 5] [--first-seed 0] [--reasons-weight 1]
+                                           [--snapshot-from E]
 
 Writes OUT/teacher.npz: per packed text, the seed ensemble's reason probabilities and emotion, stage and polarity
-distributions (float16), and OUT/log.json with each epoch's readings of a dev share of the training labels (held out
+distributions (float16); OUT/seed{S}.npz, each seed's own (so runs side by side on one accelerator, one seed each,
+are averaged afterwards by `teacher.py mean`); OUT/seed{S}_epoch{E}.npz after each epoch from E on, so a time
+limit keeps the latest; and OUT/log.json with each epoch's readings of a dev share of the training labels (held out
 of the fit; what may choose) and of the test split (reported, never used to choose).
 """
 
@@ -22,13 +25,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from e5_q4 import dequantise  # a sibling script: the script's folder is on sys.path
+from e5_q4 import dequantise  # sibling scripts: the script's folder is on sys.path
+from teacher_dev import dev_rows
 from torch import nn
 
 BATCH = 64
 ENCODER_LR = 6e-5
 HEAD_LR = 2e-3  # fresh heads learn at a rate of their own; the encoder at a fine-tuning rate
-DEV_SHARE = 0.1  # of the training labels, held out of the fit: the readings that may choose (the test split may not)
 # bf16 autocast where it is fast: any CUDA card we are lent, and CPUs with AMX/AVX-512 bf16
 BF16 = {"cuda": True, "cpu": torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()}
 
@@ -173,16 +176,17 @@ def evaluate(proba: dict[str, np.ndarray], data: dict, rows: np.ndarray) -> dict
     return out
 
 
-def dev_rows(data: dict) -> np.ndarray:
-    """The training labels held out of every seed's fit (the same rows for every seed, so the ensemble is scored)."""
-    train = np.flatnonzero(data["split"] == 0)
-    return np.sort(np.random.default_rng(20261127).permutation(train)[: int(len(train) * DEV_SHARE)])
-
-
 def fit(
-    data: dict, weights: Path, seed: int, epochs: int, device: str, evals: dict[str, np.ndarray], log: list, out: Path
+    data: dict,
+    weights: Path,
+    seed: int,
+    run: argparse.Namespace,
+    device: str,
+    evals: dict[str, np.ndarray],
+    log: list,
 ) -> Teacher:
     """Fine-tune all four heads together (AdamW, linear warm-up and decay, bf16 autocast)."""
+    epochs, out = run.epochs, run.out
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = load_teacher(weights, data["sizes"]).to(device)
@@ -198,7 +202,11 @@ def fit(
                 model.heads[task].bias.copy_(torch.from_numpy(np.log(counts / counts.sum())))
     head = [p for n, p in model.named_parameters() if n.startswith("heads.")]
     body = [p for n, p in model.named_parameters() if not n.startswith("heads.")]
-    opt = torch.optim.AdamW([{"params": body, "lr": ENCODER_LR}, {"params": head, "lr": HEAD_LR}], weight_decay=0.01)
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": ENCODER_LR}, {"params": head, "lr": HEAD_LR}],
+        weight_decay=0.01,
+        fused=device == "cuda",  # one kernel per step instead of a dozen per tensor: launches bound a small model
+    )
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, s / (0.06 * total)) * max(0.0, (total - s) / (total * 0.94))
     )
@@ -211,9 +219,10 @@ def fit(
             with torch.autocast(device, dtype=torch.bfloat16, enabled=BF16[device]):
                 logits = model(ids, mask)
             # summed over the 13 reasons (a mean would give the reasons a 13th of a single-label task's pull)
-            loss = F.binary_cross_entropy_with_logits(
+            reasons = F.binary_cross_entropy_with_logits(
                 logits["reasons"].float(), targets["reasons"][b].to(device), reduction="sum"
-            ) / len(b)
+            )
+            loss = run.reasons_weight * reasons / len(b)  # 1/13: stop 21's mean, an emotion and stage teacher
             for task in ("emotion", "stage", "polarity"):
                 loss = loss + F.cross_entropy(logits[task].float(), targets[task][b].to(device))
             opt.zero_grad(set_to_none=True)
@@ -229,7 +238,14 @@ def fit(
         log.append({"seed": seed, "epoch": epoch + 1, "seconds": round(time.time() - t0, 1), **reading})
         print(json.dumps(log[-1]), flush=True)
         (out / "log.json").write_text(json.dumps(log, indent=1))  # kept even if a time limit ends the run
+        if run.snapshot_from and run.snapshot_from <= epoch + 1 < epochs:
+            everything = np.arange(len(data["lengths"]))
+            _save(out / f"seed{seed}_epoch{epoch + 1}.npz", predict(model, data, everything, device))
     return model
+
+
+def _save(path: Path, proba: dict[str, np.ndarray]) -> None:
+    np.savez_compressed(path, **{t: p.astype(np.float16) for t, p in proba.items()})
 
 
 def _subset(data: dict, rows: np.ndarray) -> dict:
@@ -248,6 +264,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first … first+seeds−1")
+    parser.add_argument(
+        "--reasons-weight", type=float, default=1.0, help="the summed reasons loss's weight (1/13: their mean)"
+    )
+    parser.add_argument("--snapshot-from", type=int, default=0, help="save each seed's readings after epoch E on")
     parser.add_argument("--limit", type=int, default=0, help="train on this many rows only (a smoke test)")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -268,12 +289,12 @@ def main() -> None:
     log: list[dict] = []
     summed: dict[str, np.ndarray] = {}
     args.out.mkdir(parents=True, exist_ok=True)
-    for seed in range(args.seeds):
-        model = fit(data, args.pack / "weights.npz", seed, args.epochs, device, evals, log, args.out)
-        for task, p in predict(model, data, everything, device).items():
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        model = fit(data, args.pack / "weights.npz", seed, args, device, evals, log)
+        proba = predict(model, data, everything, device)
+        _save(args.out / f"seed{seed}.npz", proba)  # kept if a time limit ends the run
+        for task, p in proba.items():
             summed[task] = summed.get(task, 0) + p / args.seeds
-        partial = {t: p.astype(np.float16) for t, p in summed.items()}
-        np.savez_compressed(args.out / f"teacher_seed{seed}.npz", **partial)  # kept if a time limit ends the run
     ensemble = {
         f"{name}_{k}": v
         for name, rows in evals.items()
@@ -281,7 +302,7 @@ def main() -> None:
     }
     log.append({"ensemble": args.seeds, **ensemble})
     print(json.dumps(log[-1]), flush=True)
-    np.savez_compressed(args.out / "teacher.npz", **{t: p.astype(np.float16) for t, p in summed.items()})
+    _save(args.out / "teacher.npz", summed)
     (args.out / "log.json").write_text(json.dumps(log, indent=1))
 
 

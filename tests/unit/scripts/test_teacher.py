@@ -33,6 +33,14 @@ def _quantise(w: np.ndarray, scale: float) -> bytes:
     return bytes(out)
 
 
+def _teacher_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("teacher_script", SCRIPTS / "teacher.py")
+    assert spec is not None and spec.loader is not None
+    teacher = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(teacher)
+    return teacher
+
+
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "\u2581", "好", "很好", "\u2581不", "不", "a"]
 SCORES = [0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -4.0, -2.5, -3.5, -5.0]
 
@@ -105,10 +113,7 @@ def test_tokeniser_takes_the_best_scoring_pieces_and_marks_unknown_characters(e5
 
 
 def test_report_scores_the_teacher_as_analyzer_quality_scores_ours(e5q4: ModuleType, tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("teacher_script", SCRIPTS / "teacher.py")
-    assert spec is not None and spec.loader is not None
-    teacher = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(teacher)
+    teacher = _teacher_script()
     reasons = np.asarray(["quality_defect", "price", "other"])
     emotions = np.asarray(["anger", "neutral", "relief"])
     np.savez(
@@ -149,10 +154,7 @@ def test_export_writes_the_asked_tasks_as_label_references(
 
     from aftersales.nlp import datasets as ds
 
-    spec = importlib.util.spec_from_file_location("teacher_script", SCRIPTS / "teacher.py")
-    assert spec is not None and spec.loader is not None
-    teacher = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(teacher)
+    teacher = _teacher_script()
     texts = ["发货太慢了", "盒子压坏了"]
     monkeypatch.setitem(ds._RAW_TEXT, "online_shopping_10_cats", lambda: pd.Series(["无关的评论", *texts]))
     monkeypatch.setitem(ds._RAW_TEXT, "waimai_10k", lambda: pd.Series([], dtype=str))
@@ -178,6 +180,8 @@ def test_export_writes_the_asked_tasks_as_label_references(
     )
     out = tmp_path / "e5_reasons.jsonl"
     assert teacher.export(data, tmp_path / "preds.npz", out, ["reasons"])["written"] == 2
+    assert all("reasons_proba" not in json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    teacher.export(data, tmp_path / "preds.npz", out, ["reasons"], proba=True)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["dataset"], r["row"], r["sha1"]) for r in lines] == [
         ("online_shopping_10_cats", i + 1, ds.text_sha16(t)) for i, t in enumerate(texts)
@@ -198,3 +202,54 @@ def test_export_writes_the_asked_tasks_as_label_references(
         ("anxiety", 0.7, "explicit", False),
         ("anger", 0.6, "explicit", False),
     ]
+
+
+def test_mean_averages_runs_fitted_side_by_side_and_refuses_readings_of_other_texts(tmp_path: Path) -> None:
+    teacher = _teacher_script()
+    a = {"reasons": np.asarray([[0.2, 0.9]], np.float16), "emotion": np.asarray([[1.0, 0.0]], np.float16)}
+    b = {"reasons": np.asarray([[0.6, 0.5]], np.float16), "emotion": np.asarray([[0.0, 1.0]], np.float16)}
+    np.savez(tmp_path / "a.npz", **a)
+    np.savez(tmp_path / "b.npz", **b)
+    got = teacher.mean(tmp_path / "out" / "m.npz", [tmp_path / "a.npz", tmp_path / "b.npz"])
+    assert got["runs"] == 2 and got["texts"] == 1
+    m = np.load(tmp_path / "out" / "m.npz")
+    assert m["reasons"].dtype == np.float16
+    assert np.allclose(m["reasons"], [[0.4, 0.7]], atol=1e-3) and np.allclose(m["emotion"], [[0.5, 0.5]])
+    np.savez(tmp_path / "c.npz", reasons=np.zeros((2, 2), np.float16), emotion=np.zeros((2, 2), np.float16))
+    with pytest.raises(SystemExit, match=r"c\.npz holds other tasks or texts"):
+        teacher.mean(tmp_path / "m2.npz", [tmp_path / "a.npz", tmp_path / "c.npz"])
+    np.savez(tmp_path / "d.npz", reasons=a["reasons"])
+    with pytest.raises(SystemExit, match=r"d\.npz holds other tasks"):
+        teacher.mean(tmp_path / "m3.npz", [tmp_path / "a.npz", tmp_path / "d.npz"])
+    assert not (tmp_path / "m2.npz").exists() and not (tmp_path / "m3.npz").exists()
+
+
+def test_report_scores_the_dev_rows_the_fit_held_out(tmp_path: Path) -> None:
+    """`--part dev` reads exactly teacher_dev.dev_rows: a tenth of the training split, the same rows every time."""
+    teacher = _teacher_script()
+    sys.path.insert(0, str(SCRIPTS))
+    import teacher_dev
+
+    n = 40
+    split = np.asarray([0] * 30 + [1] * 5 + [2] * 5, np.uint8)
+    dev = teacher_dev.dev_rows({"split": split})
+    assert len(dev) == 3 and set(dev) <= set(range(30)) and np.array_equal(dev, teacher_dev.dev_rows({"split": split}))
+    codes = np.asarray(["anger", "neutral"])
+    gold = np.zeros(n, np.int16)
+    gold[dev] = 1  # only the dev rows are neutral: read right there, a test reading scores them wrong
+    np.savez(
+        tmp_path / "data.npz",
+        split=split,
+        split_names=np.asarray(["train", "test", "pool"]),
+        reason_codes=np.asarray(["price"]),
+        reasons=np.zeros((n, 1), np.uint8),
+        **{f"{t}_codes": codes for t in ("emotion", "stage", "polarity")},
+        **{t: gold for t in ("emotion", "stage", "polarity")},
+    )
+    onehot = np.eye(2, dtype=np.float16)[gold]
+    np.savez(tmp_path / "p.npz", reasons=np.zeros((n, 1), np.float16), emotion=onehot, stage=onehot, polarity=onehot)
+    assert teacher.report(tmp_path, tmp_path / "p.npz", "dev")["emotion_accuracy"] == 1.0
+    wrong = np.eye(2, dtype=np.float16)[1 - gold]
+    np.savez(tmp_path / "q.npz", reasons=np.zeros((n, 1), np.float16), emotion=wrong, stage=wrong, polarity=wrong)
+    assert teacher.report(tmp_path, tmp_path / "q.npz", "dev")["emotion_accuracy"] == 0.0
+    assert teacher.report(tmp_path, tmp_path / "q.npz")["emotion_accuracy"] == 0.0  # the test rows, all anger
