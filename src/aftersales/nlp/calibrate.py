@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +25,7 @@ from aftersales.nlp import evaluate as ev
 from aftersales.nlp import train as tr
 from aftersales.nlp.analyzer import OPTIONAL_TASKS, TASKS, Analyzer, Prepared
 from aftersales.nlp.combine import CombinerParams
+from aftersales.nlp.forked import forked_map
 from aftersales.nlp.mappings import EMOTION_TO_SMP
 from aftersales.nlp.models import fitting, load_shipped
 from aftersales.nlp.types import Analysis
@@ -320,7 +322,7 @@ def anchors_broken(analyzer: Analyzer, params: CombinerParams, prep: Prepared | 
 
 
 def fit_combiner(
-    analyzer: Analyzer, prep: Prepared, gold: pd.DataFrame, dev: Sequence[DevSet] = ()
+    analyzer: Analyzer, prep: Prepared, gold: pd.DataFrame, dev: Sequence[DevSet] = (), jobs: int = 1
 ) -> tuple[CombinerParams, dict[str, float]]:
     """Coordinate-ascent grid search of the combiner knobs on out-of-fold predictions (and the public dev sets).
 
@@ -329,6 +331,9 @@ def fit_combiner(
     The anchors (`ANCHORS`) come first: a candidate that misreads more of them than the knobs in hand is never taken,
     whatever it scores, and one that misreads fewer is taken even if it scores less (the default knobs may misread
     some: the step that can mend them does). Among candidates that misread as many, the objective decides.
+
+    `jobs` forked workers score each step's candidates side by side (`forked.forked_map`); the choice is then made in
+    grid order, as one process makes it, so any `jobs` fits the same knobs.
     """
     anchors = analyzer.prepare([a.text for a in ANCHORS])
 
@@ -339,73 +344,116 @@ def fit_combiner(
     def misread(params: CombinerParams) -> int:
         return len(anchors_broken(analyzer, params, anchors))
 
+    def job(task: tuple[str, CombinerParams, bool]) -> Any:
+        kind, params, dev_needed = task
+        return evaluate(params, dev_needed) if kind == "oof" else _smp_value(analyzer, dev, params)
+
+    with forked_map(job, jobs) as run:
+        dev_only = partial(score_dev, analyzer, dev)
+        params = _fit_customer(evaluate, dev_only, misread, lambda cs, d: run([("oof", c, d) for c in cs]))
+        params = fit_social(analyzer, dev, params, lambda cs: run([("smp", c, False) for c in cs]))
+    if broken := anchors_broken(analyzer, params, anchors):  # only if the starting knobs misread one
+        raise ValueError(f"the fitted combiner misreads anchor message(s): {broken}")
+    return params, evaluate(params, True)
+
+
+def _fit_customer(
+    evaluate: Callable[[CombinerParams, bool], dict[str, float]],
+    dev_only: Callable[[CombinerParams], dict[str, float]],
+    misread: Callable[[CombinerParams], int],
+    scores: Callable[[list[CombinerParams], bool], list[dict[str, float]]],
+) -> CombinerParams:
+    """The customer knobs: `_STEPS` by coordinate ascent, then the per-label offsets (`fit_combiner`'s rules).
+
+    Within a step every candidate differs from the knobs in hand only in that step's knobs, so all of them are
+    scored at once (`scores`) and then taken or passed over in grid order, exactly as one at a time.
+    """
     params = CombinerParams()
     best = evaluate(params, True)
     for _ in range(_PASSES):
         start = params
         for names, objective in _STEPS:
             uses_dev = any(n.startswith(("emotion", "polarity")) for n in names)
-            best = best | (score_dev(analyzer, dev, params) if uses_dev and dev else {})
+            best = best | (dev_only(params) if uses_dev else {})
             best_value, best_misread = objective(best), misread(params)
-            for values in itertools.product(*[_GRID[n] for n in names]):
-                candidate = replace(params, **dict(zip(names, values, strict=True)))
-                if (wrong := misread(candidate)) > best_misread:
+            grid = [
+                replace(params, **dict(zip(names, values, strict=True)))
+                for values in itertools.product(*[_GRID[n] for n in names])
+            ]
+            misreads = [misread(c) for c in grid]
+            eligible = [c for c, w in zip(grid, misreads, strict=True) if w <= best_misread]
+            scored = dict(zip(map(id, eligible), scores(eligible, uses_dev), strict=True))
+            for candidate, w in zip(grid, misreads, strict=True):
+                if w > best_misread:  # the bar only falls, so every candidate still eligible was scored
                     continue
-                metrics = evaluate(candidate, uses_dev)
-                if wrong < best_misread or objective(metrics) > best_value + 1e-9:
-                    params, best, best_value, best_misread = candidate, best | metrics, objective(metrics), wrong
+                metrics = scored[id(candidate)]
+                if w < best_misread or objective(metrics) > best_value + 1e-9:
+                    params, best, best_value, best_misread = candidate, best | metrics, objective(metrics), w
         if params == start:
             break
-    misreads = misread(params)
+    fewest = misread(params)
     for _ in range(2):  # per-label offsets, two sweeps (labels interact through the softmax and the F1s)
         for family in _OFFSETS:
             for code in family.codes:
-                for value in family.grid:
-                    change: dict[str, Any] = {family.attr: {**getattr(params, family.attr), code: value}}
-                    candidate = replace(params, **change)
-                    metrics = evaluate(candidate, family.dev_checked)
+                change: list[dict[str, Any]] = [
+                    {family.attr: {**getattr(params, family.attr), code: value}} for value in family.grid
+                ]
+                grid = [replace(params, **c) for c in change]
+                for candidate, metrics in zip(grid, scores(grid, family.dev_checked), strict=True):
                     gain = metrics[family.metric] - best[family.metric]
-                    if family.dev_checked and dev:
-                        gain += metrics.get("polarity_dev_accuracy", 0.0) - best.get("polarity_dev_accuracy", 0.0)
-                    if gain > family.min_gain and (wrong := misread(candidate)) <= misreads:
-                        params, best, misreads = candidate, best | metrics, wrong
-    params = fit_social(analyzer, dev, params)
-    if broken := anchors_broken(analyzer, params, anchors):  # only if the starting knobs misread one
-        raise ValueError(f"the fitted combiner misreads anchor message(s): {broken}")
-    return params, evaluate(params, True)
+                    if family.dev_checked and "polarity_dev_accuracy" in metrics:
+                        gain += metrics["polarity_dev_accuracy"] - best.get("polarity_dev_accuracy", 0.0)
+                    if gain > family.min_gain and (wrong := misread(candidate)) <= fewest:
+                        params, best, fewest = candidate, best | metrics, wrong
+    return params
 
 
-def fit_social(analyzer: Analyzer, dev: Sequence[DevSet], params: CombinerParams) -> CombinerParams:
+def _smp_value(analyzer: Analyzer, dev: Sequence[DevSet], params: CombinerParams) -> float:
+    """What the social overrides are fitted by: SMP2020 dev posts' macro-F1 (emotions collapsed onto SMP's labels)."""
+    return score_dev(analyzer, [d for d in dev if d.kind == "emotion_smp"], params)["smp_dev_macro_f1"]
+
+
+def fit_social(
+    analyzer: Analyzer,
+    dev: Sequence[DevSet],
+    params: CombinerParams,
+    scores: Callable[[list[CombinerParams]], list[float]] | None = None,
+) -> CombinerParams:
     """The overrides for social-channel posts, fitted on the SMP2020 dev posts alone (customer knobs untouched).
 
     The English models' trust for posts is set, not fitted (`SOCIAL_ENGLISH_TRUST`): the SMP2020 posts are Chinese.
+    `scores` values many candidates at once (`fit_combiner`'s workers); by default one at a time, in this process.
     """
     params = replace(params, social={**params.social, "english_model_trust": SOCIAL_ENGLISH_TRUST})
-    smp = [d for d in dev if d.kind == "emotion_smp"]
-    if not smp:
+    if not any(d.kind == "emotion_smp" for d in dev):
         return params
+    value_of = scores or (lambda cs: [_smp_value(analyzer, dev, c) for c in cs])
 
-    def value(candidate: CombinerParams) -> float:
-        return score_dev(analyzer, smp, candidate)["smp_dev_macro_f1"]
+    def take_best(grid: list[CombinerParams], params: CombinerParams, best: float, gain: float) -> tuple[Any, float]:
+        """Each candidate, in grid order, that beats the best so far by more than `gain` becomes the best."""
+        for candidate, v in zip(grid, value_of(grid), strict=True):
+            if v > best + gain:
+                params, best = candidate, v
+        return params, best
 
-    best = value(params)
+    best = value_of([params])[0]
     # the customer offsets were fitted for customer messages
     plain = replace(params, social={"english_model_trust": SOCIAL_ENGLISH_TRUST, "emotion_bias": {}})
-    if (v := value(plain)) > best + 1e-9:
-        params, best = plain, v
+    params, best = take_best([plain], params, best, 1e-9)
     for names in _SOCIAL_STEPS:
-        for values in itertools.product(*[_GRID[n] for n in names]):
-            candidate = replace(params, social={**params.social, **dict(zip(names, values, strict=True))})
-            if (v := value(candidate)) > best + 1e-9:
-                params, best = candidate, v
-    grid, min_gain = _SOCIAL_BIAS
+        grid = [
+            replace(params, social={**params.social, **dict(zip(names, values, strict=True))})
+            for values in itertools.product(*[_GRID[n] for n in names])
+        ]
+        params, best = take_best(grid, params, best, 1e-9)
+    offsets, min_gain = _SOCIAL_BIAS
     for _ in range(2):
         for code in Emotion.codes():
-            for offset in grid:
-                bias = {**params.for_social().emotion_bias, code: offset}
-                candidate = replace(params, social={**params.social, "emotion_bias": bias})
-                if (v := value(candidate)) > best + min_gain:
-                    params, best = candidate, v
+            grid = [
+                replace(params, social={**params.social, "emotion_bias": {**params.for_social().emotion_bias, code: o}})
+                for o in offsets
+            ]
+            params, best = take_best(grid, params, best, min_gain)
     return params
 
 
@@ -433,7 +481,7 @@ def train_analyzer(out: Path, feedback_rows: list[dict[str, Any]] | None = None,
     metrics["timing_s"]["out_of_fold"] = round(time.perf_counter() - phase, 1)
     log.info("out-of-fold predictions in %.0f s", metrics["timing_s"]["out_of_fold"])
     phase = time.perf_counter()
-    params, oof_metrics = fit_combiner(analyzer, oof, gold_train, dev)
+    params, oof_metrics = fit_combiner(analyzer, oof, gold_train, dev, jobs)
     metrics["timing_s"]["combiner"] = round(time.perf_counter() - phase, 1)
     log.info("combiner fitted in %.0f s", metrics["timing_s"]["combiner"])
     test = splits["cs_test"]

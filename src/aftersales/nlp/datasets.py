@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -218,6 +219,33 @@ def text_sha16(text: str) -> str:
     return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
+# where a review's clauses end: sentence and clause punctuation, ASCII or full width, and line breaks
+_CLAUSE_END = re.compile(r"[。！？!?；;，,~～…\n]+")
+
+
+def clauses(text: str, min_chars: int = 4) -> list[str]:
+    """A text's clauses (each with its closing punctuation), short ones joined to the next; [] for a single clause.
+
+    Why: a teacher reading one clause of a review tells a bag-of-n-grams student which words carry which reason
+    (docs/models.md, v2026.11.18); label files name a clause by its index here, so this split must never change.
+    """
+    pieces: list[str] = []
+    carry = ""
+    start = 0
+    for m in _CLAUSE_END.finditer(text):
+        carry += text[start : m.end()]
+        start = m.end()
+        if len(_CLAUSE_END.sub("", carry).strip()) >= min_chars:
+            pieces.append(carry.strip())
+            carry = ""
+    carry += text[start:]
+    if len(_CLAUSE_END.sub("", carry).strip()) >= min_chars or (carry.strip() and not pieces):
+        pieces.append(carry.strip())
+    elif carry.strip():
+        pieces[-1] += carry.rstrip()
+    return pieces if len(pieces) > 1 else []
+
+
 LABEL_FIELDS = ("polarity", "emotion", "intensity", "stage", "reasons")
 
 
@@ -243,6 +271,9 @@ def _join_texts(records: list[dict[str, Any]], what: str) -> None:
             raise LabelJoinError(f"{rec['label_file']}: unknown dataset {rec.get('dataset')!r}")
         raw = _RAW_TEXT[rec["dataset"]]()
         text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
+        if "clause" in rec:  # one clause of the text (teacher readings of the pool's clauses), as `clauses` cuts it
+            pieces = clauses(text.replace("\ufeff", "").strip())
+            text = pieces[rec["clause"]] if 0 <= rec["clause"] < len(pieces) else ""
         if rec["sha1"] not in (text_sha16(text), text_sha16(text.replace("\ufeff", ""))):
             bad.append(rec["label_file"])
         rec["text"] = text
@@ -310,17 +341,18 @@ def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
 
     Why: the n-gram models learn from them besides our labels (docs/models.md, v2026.11.14 and v2026.11.15). A line
     may give some of the three; lines of several files on one text merge into one row (a field they disagree on
-    fails), and a task's column is empty where no file gave it. Every sha1 is verified as for `cs_labels`; no files
+    fails), and a task's column is empty where no file gave it. A line with `clause` reads that clause of the text
+    (`clauses`), not the whole text. Every sha1 is verified as for `cs_labels`; no files
     gives an empty frame, so training works without them.
     """
     files = sorted(paths) if paths is not None else sorted(teacher_dir().glob("*.jsonl"))
     records = [rec for path in files for rec in _jsonl_records(path)]
     if not records:
         return pd.DataFrame(columns=["text", *TEACHER_FIELDS, "source"])
-    merged: dict[tuple[Any, Any], dict[str, Any]] = {}
+    merged: dict[tuple[Any, Any, Any], dict[str, Any]] = {}  # (dataset, row, clause)
     for rec in records:
         _check_teacher_record(rec)
-        into = merged.setdefault((rec.get("dataset"), rec.get("row")), {})
+        into = merged.setdefault((rec.get("dataset"), rec.get("row"), rec.get("clause")), {})
         clash = [f for f in (*TEACHER_FIELDS, "reasons_proba") if f in rec and f in into and into[f] != rec[f]]
         if clash:  # two files read one text differently: which to learn is not ours to guess
             raise LabelJoinError(f"{into['label_file']} and {rec['label_file']} disagree on {', '.join(clash)}")
@@ -333,6 +365,9 @@ def teacher_labels(paths: Iterable[Path] | None = None) -> pd.DataFrame:
 def _check_teacher_record(rec: dict[str, Any]) -> None:
     """A teacher line gives at least one task's label, each a code of our vocabulary (reasons: a list of them)."""
     given = [f for f in TEACHER_FIELDS if f in rec]
+    clause = rec.get("clause", 0)
+    if not isinstance(clause, int) or isinstance(clause, bool) or clause < 0:
+        raise LabelJoinError(f"{rec['label_file']}: clause must be a clause's index (0, 1, …), got {clause!r}")
     if not given:
         raise LabelJoinError(f"{rec['label_file']}: needs one of {', '.join(TEACHER_FIELDS)}")
     for field in given:

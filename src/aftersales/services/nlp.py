@@ -273,7 +273,7 @@ def train(
 ) -> dict[str, Any]:
     """Train every model and the combiner into `out`; with_feedback folds in the stored corrections.
 
-    ``jobs``: worker processes for the model fits (default: one per CPU, at most four).
+    ``jobs``: worker processes for the model fits and the combiner search (default: one per CPU, at most four).
     """
     from aftersales.nlp.calibrate import train_analyzer
     from aftersales.nlp.train import default_jobs

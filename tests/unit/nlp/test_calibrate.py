@@ -85,3 +85,22 @@ def test_social_overrides_are_fitted_on_the_social_posts_alone() -> None:
     before = score_dev(analyzer, dev, customer)["smp_dev_macro_f1"]
     assert score_dev(analyzer, dev, fitted)["smp_dev_macro_f1"] >= before
     assert fit_social(analyzer, [], customer).social == {"english_model_trust": SOCIAL_ENGLISH_TRUST}
+
+
+def test_workers_fit_the_same_knobs_as_one_process() -> None:
+    """Scoring each grid step's candidates in forked workers changes how fast, never what is chosen."""
+    import numpy as np
+
+    from aftersales.nlp.calibrate import DevSet
+
+    analyzer = Analyzer.default()
+    texts = list(GOLD["text"])
+    prep = analyzer.prepare(texts)
+    dev = [
+        DevSet(analyzer.prepare(texts, np.ones(len(texts), dtype=bool)), list(GOLD["emotion"]), "emotion_smp"),
+        DevSet(prep, list(GOLD["polarity"]), "polarity"),
+    ]
+    one = fit_combiner(analyzer, prep, GOLD, dev, jobs=1)
+    two = fit_combiner(analyzer, prep, GOLD, dev, jobs=2)
+    assert one == two
+    assert one[0] != CombinerParams()  # the search moved something, so the comparison means something

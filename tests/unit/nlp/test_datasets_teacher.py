@@ -102,3 +102,31 @@ def test_reasons_probabilities_must_agree_with_the_reasons_they_come_with(raw: N
     other = dict(good, reasons_proba={"quality_defect": 0.9})
     with pytest.raises(ds.LabelJoinError, match="disagree on reasons_proba"):
         ds.teacher_labels([_write(tmp_path / "a.jsonl", [good]), _write(tmp_path / "b.jsonl", [other])])
+
+
+def test_clauses_cut_at_punctuation_and_join_short_pieces() -> None:
+    assert ds.clauses("质量很差，物流也慢，客服态度不好！") == ["质量很差，", "物流也慢，", "客服态度不好！"]
+    assert ds.clauses("东西不错。就是太贵了, 而且发货慢") == ["东西不错。", "就是太贵了,", "而且发货慢"]
+    assert ds.clauses("好的，谢谢！！！非常满意") == ["好的，谢谢！！！", "非常满意"]  # "好的，" alone is too short
+    assert ds.clauses("收到了，谢谢！！！好评") == []  # a short tail joins the clause before it: one clause left
+    assert ds.clauses("还行吧") == [] and ds.clauses("") == [] and ds.clauses("，，，") == []
+
+
+def test_a_teacher_reading_of_a_clause_joins_that_clause(raw: None, tmp_path: Path) -> None:
+    first, second = ds.clauses(TEXTS[0].replace("\ufeff", ""))
+    line = {
+        "dataset": "waimai_10k",
+        "row": 0,
+        "clause": 1,
+        "sha1": ds.text_sha16(second),
+        "reasons": ["logistics_delay"],
+    }
+    frame = ds.teacher_labels([_write(tmp_path / "c.jsonl", [_rec(0), line])])
+    assert list(frame["text"]) == [TEXTS[0].replace("\ufeff", ""), second]  # the whole text and its clause: two rows
+    assert frame["reasons"].iloc[1] == ["logistics_delay"]
+    with pytest.raises(ds.LabelJoinError, match="1 teacher label"):  # the sha1 of another clause
+        ds.teacher_labels([_write(tmp_path / "d.jsonl", [dict(line, sha1=ds.text_sha16(first))])])
+    with pytest.raises(ds.LabelJoinError, match="1 teacher label"):  # no such clause
+        ds.teacher_labels([_write(tmp_path / "e.jsonl", [dict(line, clause=5)])])
+    with pytest.raises(ds.LabelJoinError, match=r"f\.jsonl:1: clause must be"):
+        ds.teacher_labels([_write(tmp_path / "f.jsonl", [dict(line, clause="1")])])

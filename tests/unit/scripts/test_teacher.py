@@ -159,7 +159,7 @@ def test_export_writes_the_asked_tasks_as_label_references(
     monkeypatch.setitem(ds._RAW_TEXT, "online_shopping_10_cats", lambda: pd.Series(["无关的评论", *texts]))
     monkeypatch.setitem(ds._RAW_TEXT, "waimai_10k", lambda: pd.Series([], dtype=str))
     pool = pd.DataFrame({"dataset": "online_shopping_10_cats", "row": [1, 2], "text": texts})
-    monkeypatch.setattr(teacher, "_frames", lambda: {"pool": pool})
+    monkeypatch.setattr(teacher, "_frames", lambda extra=(): {"pool": pool})
     data = tmp_path / "pack"
     data.mkdir()
     np.savez(
@@ -253,3 +253,52 @@ def test_report_scores_the_dev_rows_the_fit_held_out(tmp_path: Path) -> None:
     np.savez(tmp_path / "q.npz", reasons=np.zeros((n, 1), np.float16), emotion=wrong, stage=wrong, polarity=wrong)
     assert teacher.report(tmp_path, tmp_path / "q.npz", "dev")["emotion_accuracy"] == 0.0
     assert teacher.report(tmp_path, tmp_path / "q.npz")["emotion_accuracy"] == 0.0  # the test rows, all anger
+
+
+def test_export_of_the_clauses_names_each_clause_and_reads_back(
+    e5q4: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--part clause`: one line per clause of a pool text of several, which `datasets.teacher_labels` joins back."""
+    import json
+
+    import pandas as pd
+
+    from aftersales.nlp import datasets as ds
+
+    teacher = _teacher_script()
+    texts = ["质量很差，物流也慢", "好"]
+    monkeypatch.setitem(ds._RAW_TEXT, "waimai_10k", lambda: pd.Series(texts))
+    pool = pd.DataFrame({"dataset": "waimai_10k", "row": [0, 1], "text": texts})
+    clause = teacher._clause_frame(pool)
+    assert list(clause["text"]) == ["质量很差，", "物流也慢"] and list(clause["clause"]) == [0, 1]
+    monkeypatch.setattr(teacher, "_frames", lambda extra=(): {"pool": pool, **({"clause": clause} if extra else {})})
+    data = tmp_path / "pack"
+    data.mkdir()
+    codes = {f"{t}_codes": np.asarray(["a", "b"]) for t in ("emotion", "stage")}
+    np.savez(
+        data / "data.npz",
+        split=np.asarray([2, 2, 3, 3], np.uint8),
+        split_names=np.asarray(["train", "test", "pool", "clause"]),
+        reason_codes=np.asarray(["quality_defect", "logistics_delay"]),
+        **codes,
+    )
+    sha = [ds.text_sha16(t) for t in [*texts, *clause["text"]]]
+    pd.DataFrame({"part": ["pool", "pool", "clause", "clause"], "sha1": sha}).to_parquet(
+        tmp_path / "pack_index.parquet"
+    )
+    reasons = np.asarray([[0.9, 0.8], [0.1, 0.1], [0.9, 0.1], [0.2, 0.7]], np.float16)
+    np.savez(tmp_path / "preds.npz", reasons=reasons)
+    out = tmp_path / "clauses.jsonl"
+    assert teacher.export(data, tmp_path / "preds.npz", out, ["reasons"], part="clause")["written"] == 2
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["row"], r["clause"], r["reasons"]) for r in lines] == [
+        (0, 0, ["quality_defect"]),
+        (0, 1, ["logistics_delay"]),
+    ]
+    frame = ds.teacher_labels([out])
+    assert list(frame["text"]) == ["质量很差，", "物流也慢"]
+    with pytest.raises(SystemExit, match="no 'clause' part"):
+        np.savez(
+            data / "data.npz", split=np.asarray([2, 2], np.uint8), split_names=np.asarray(["train", "test", "pool"])
+        )
+        teacher.export(data, tmp_path / "preds.npz", out, ["reasons"], part="clause")
