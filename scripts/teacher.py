@@ -202,15 +202,16 @@ def mean(out: Path, runs: Sequence[Path]) -> dict[str, Any]:
     """Average several runs' readings (seeds fitted side by side) into one ensemble file, as teacher_fit writes it."""
     if not runs:
         raise SystemExit("mean needs at least one readings file")
-    loaded = [np.load(r) for r in runs]
-    tasks = sorted(loaded[0].files)
-    for path, f in zip(runs, loaded, strict=True):
-        if sorted(f.files) != tasks or any(f[t].shape != loaded[0][t].shape for t in tasks):
+    summed: dict[str, np.ndarray] = {}
+    for path in runs:  # each file read once, its arrays checked against the first file's before they are added
+        with np.load(path) as f:
+            arrays = {t: f[t].astype(np.float32) for t in f.files}
+        if summed and (sorted(arrays) != sorted(summed) or any(arrays[t].shape != summed[t].shape for t in summed)):
             raise SystemExit(f"{path} holds other tasks or texts than {runs[0]}: not readings of the same pack")
-    summed = {t: sum(f[t].astype(np.float32) for f in loaded) / len(loaded) for t in tasks}
+        summed = {t: summed.get(t, 0) + a for t, a in arrays.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, **{t: p.astype(np.float16) for t, p in summed.items()})
-    return {"runs": len(loaded), "texts": int(loaded[0][tasks[0]].shape[0]), "file": str(out)}
+    np.savez_compressed(out, **{t: (p / len(runs)).astype(np.float16) for t, p in summed.items()})
+    return {"runs": len(runs), "texts": int(next(iter(summed.values())).shape[0]), "file": str(out)}
 
 
 def _two_places(q: float) -> float:
