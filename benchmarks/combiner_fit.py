@@ -18,7 +18,8 @@ import time
 
 from aftersales.nlp import train as tr
 from aftersales.nlp.analyzer import Analyzer
-from aftersales.nlp.calibrate import dev_sets, fit_combiner
+from aftersales.nlp.calibrate import fit_combiner
+from aftersales.nlp.devsets import dev_sets
 
 
 def main() -> None:

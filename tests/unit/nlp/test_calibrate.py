@@ -71,8 +71,9 @@ def test_social_overrides_are_fitted_on_the_social_posts_alone() -> None:
 
     import numpy as np
 
-    from aftersales.nlp.calibrate import SOCIAL_ENGLISH_TRUST, DevSet, fit_social, score_dev
+    from aftersales.nlp.calibrate import SOCIAL_ENGLISH_TRUST, fit_social
     from aftersales.nlp.combine import SOCIAL_KNOBS
+    from aftersales.nlp.devsets import DevSet, score_dev
 
     analyzer = Analyzer.default()
     texts = list(GOLD["text"])
@@ -91,7 +92,7 @@ def test_workers_fit_the_same_knobs_as_one_process() -> None:
     """Scoring each grid step's candidates in forked workers changes how fast, never what is chosen."""
     import numpy as np
 
-    from aftersales.nlp.calibrate import DevSet
+    from aftersales.nlp.devsets import DevSet
 
     analyzer = Analyzer.default()
     texts = list(GOLD["text"])

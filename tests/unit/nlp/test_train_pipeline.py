@@ -278,7 +278,7 @@ def test_models_fitted_side_by_side_equal_those_fitted_in_turn(monkeypatch: pyte
 def test_review_dev_rows_are_online_shopping_texts_no_blended_model_trained_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from aftersales.nlp import calibrate
+    from aftersales.nlp import devsets
     from aftersales.nlp.models import fitting
 
     splits, analyzer = _trained(monkeypatch)
@@ -300,7 +300,7 @@ def test_review_dev_rows_are_online_shopping_texts_no_blended_model_trained_on(
     cs_keys = set(splits["cs_train"]["key"])
     assert calib["key"].isin(cs_keys).any() and (calib["source"] == "waimai_10k").any()  # both kinds are dropped
     expected = calib[(calib["source"] == "online_shopping_10_cats") & ~calib["key"].isin(cs_keys)]
-    (dev,) = [d for d in calibrate.dev_sets(analyzer, splits, None) if d.kind == "polarity"]
+    (dev,) = [d for d in devsets.dev_sets(analyzer, splits, None) if d.kind == "polarity"]
     assert 0 < len(dev.gold) == len(expected)
     assert {ds.key_of(n.original) for n in dev.prep.norms} == set(expected["key"])
 
