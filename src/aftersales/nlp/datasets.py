@@ -227,7 +227,7 @@ def clauses(text: str, min_chars: int = 4) -> list[str]:
     """A text's clauses (each with its closing punctuation), short ones joined to the next; [] for a single clause.
 
     Why: a teacher reading one clause of a review tells a bag-of-n-grams student which words carry which reason
-    (docs/models.md, v2026.11.18); label files name a clause by its index here, so this split must never change.
+    (docs/models.md, stop 26); label files name a clause by its index here, so this split must never change.
     """
     pieces: list[str] = []
     carry = ""
