@@ -244,7 +244,8 @@ def export(
     frames = _frames(("clause",) if part == "clause" else ())
     pool = frames[part]
     index = pd.read_parquet(data.parent / f"{data.name}_index.parquet")
-    if list(index.loc[index["part"] == part, "sha1"]) != [ds.text_sha16(t) for t in pool["text"]]:
+    sha1 = [ds.text_sha16(t) for t in pool["text"]]  # of each text (or clause) as the label files' loader cuts it
+    if list(index.loc[index["part"] == part, "sha1"]) != sha1:
         raise SystemExit(f"{data} was packed from other texts than ../shared/data holds now: pack again")
     rows = d["split"] == list(d["split_names"]).index(part)
     probs = {task: p[task][rows].astype(np.float32) for task in ("emotion", "stage") if task in tasks}
@@ -255,12 +256,10 @@ def export(
     written = 0
     with out.open("w", encoding="utf-8") as fh:
         for i, (dataset, row) in enumerate(zip(pool["dataset"], pool["row"], strict=True)):
-            text = str(ds._RAW_TEXT[dataset]().iloc[row]).replace("\ufeff", "")
             rec: dict[str, Any] = {"dataset": dataset, "row": int(row)}
             if part == "clause":
                 rec["clause"] = int(pool["clause"].iloc[i])
-                text = ds.clauses(text.strip())[rec["clause"]]
-            rec["sha1"] = ds.text_sha16(text)
+            rec["sha1"] = sha1[i]
             for task, pr in probs.items():
                 rec[task] = codes[task][int(pr[i].argmax())]
                 rec[f"{task}_p"] = round(float(pr[i].max()), 2)
