@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import numpy as np
 
 
@@ -209,9 +209,9 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):
                 try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
                         break
-                except httpx.HTTPError:
+                except httpx2.HTTPError:
                     pass
                 time.sleep(0.1)
             results = _run(base, key, payloads, args, server.pid)

@@ -50,7 +50,9 @@ def _with_trust(params: CombinerParams, trust: float, social: bool) -> CombinerP
     return replace(params, english_model_trust=trust)
 
 
-def _demo(analyzer: Analyzer, params: CombinerParams, frame: pd.DataFrame, prep: Prepared, name: str) -> dict:
+def _demo(
+    analyzer: Analyzer, params: CombinerParams, frame: pd.DataFrame, prep: Prepared, name: str
+) -> dict[str, float]:
     """Agreement with the intended labels the demo generator wrote each message for (`demo.build.label_agreement`)."""
     read = analyzer.decide(prep, params)
     both = frame.rename(columns={c: f"{c}_true" for c in ("polarity", "emotion", "stage", "reasons")}).assign(
@@ -68,7 +70,8 @@ def social_readings(analyzer: Analyzer, trust: float, prepared: dict[str, Any]) 
     go, go_prep = prepared["goemotions"]
     scores = english_scores(analyzer.decide(go_prep, params), go, ci=False)
     go_macro, go_pol = scores["emotion_macro_f1"], scores["binary_polarity_accuracy"]
-    demo = _demo(analyzer, params, *prepared["demo_social"], "demo_social")
+    demo_frame, demo_prep = prepared["demo_social"]
+    demo = _demo(analyzer, params, demo_frame, demo_prep, "demo_social")
     result = {
         "goemotions_dev_emotion_accuracy": scores["emotion_accuracy"],
         "goemotions_dev_emotion_macro_f1": go_macro,
@@ -87,7 +90,8 @@ def customer_readings(analyzer: Analyzer, trust: float, prepared: dict[str, Any]
     calm = ~bitext["intent"].isin(LEFT_OUT).to_numpy()
     negative = np.array([a.polarity == "negative" for a in read])
     stage_none = np.array([a.stage == "none" for a in read])
-    demo = _demo(analyzer, params, *prepared["demo_customer"], "demo_customer")
+    demo_frame, demo_prep = prepared["demo_customer"]
+    demo = _demo(analyzer, params, demo_frame, demo_prep, "demo_customer")
     bits = {
         "bitext_complaint_negative": float(negative[complaint].mean()),
         "bitext_no_complaint_not_negative": float(1.0 - negative[calm].mean()),

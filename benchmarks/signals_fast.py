@@ -122,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = history()
     tables = {name: pd.DataFrame(r, columns=list(COLUMNS[name])) for name, r in rows.items()}
-    focus = {"focus_order_id": "O1", "current_interaction_id": "M0"}
+    focus_order_id, current_interaction_id = "O1", "M0"
     model = churn_model()
     result: dict[str, Any] = {
         "python": platform.python_version(),
@@ -135,7 +135,14 @@ def main() -> None:
     for label, churn in (("rules", None), ("model", model)):
         variants: dict[str, Callable[[], CustomerSignals]] = {
             "engine": lambda c=churn: engine_signals(tables, churn_model=c),  # type: ignore[misc]
-            "compute_signals": lambda c=churn: compute_signals("C1", AS_OF, **tables, **focus, churn_model=c),  # type: ignore[misc]
+            "compute_signals": lambda c=churn: compute_signals(  # type: ignore[misc]
+                "C1",
+                AS_OF,
+                **tables,
+                focus_order_id=focus_order_id,
+                current_interaction_id=current_interaction_id,
+                churn_model=c,
+            ),
             "signals_from_rows": lambda c=churn: signals_from_rows(  # type: ignore[misc]
                 "C1",
                 AS_OF,
@@ -144,13 +151,14 @@ def main() -> None:
                 orders=rows["orders"],
                 returns=rows["returns"],
                 cases=rows["cases"],
-                **focus,
+                focus_order_id=focus_order_id,
+                current_interaction_id=current_interaction_id,
                 churn_model=c,
             ),
         }
         want = variants["engine"]()
         assert all(v() == want for v in variants.values()), "a fast variant differs from the engine"
-        calls = {name: args.calls // 10 if name == "engine" else args.calls for name in variants}
+        calls = {name: max(1, args.calls // 10) if name == "engine" else args.calls for name in variants}
         timings = {name: median_ms(v, args.runs, calls[name]) for name, v in variants.items()}
         timings |= {f"speedup_{n}": round(timings["engine"] / timings[n], 1) for n in variants if n != "engine"}
         result["median_ms_per_call"][label] = timings

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,9 +51,9 @@ def _serve(home: Path, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return proc
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.3)
     proc.kill()
     raise SystemExit("the server did not start")
@@ -79,7 +79,11 @@ def _timed(browser: Any, base: str, state: Any, path: str, ready: str | None) ->
 
 def _medians(runs: list[dict[str, float | None]]) -> dict[str, float | None]:
     keys = ("ttfb", "html", "fcp", "dom_ready", "load", "charts_drawn", "wall")
-    return {k: statistics.median(v) if (v := [r[k] for r in runs if r.get(k) is not None]) else None for k in keys}
+    out: dict[str, float | None] = {}
+    for k in keys:
+        seen = [value for r in runs if (value := r.get(k)) is not None]
+        out[k] = statistics.median(seen) if seen else None
+    return out
 
 
 def main() -> None:

@@ -128,7 +128,7 @@ def pack(out: Path, model_path: Path | None = None, extra: Sequence[str] = ()) -
     labelled = pd.concat([frames["train"], frames["test"]], ignore_index=True)
     n_pool = sum(len(f) for name, f in parts if name not in ("train", "test"))  # unlabelled: pool and extras
     emo, stg, pol = ({c: i for i, c in enumerate(v.codes())} for v in (Emotion, Stage, Polarity))
-    labels = {
+    labels: dict[str, Any] = {  # Any: numpy's stubs type **kwargs as allow_pickle
         "reasons": np.concatenate(
             [_multi_hot(labelled["reasons"], Reason.codes()), np.zeros((n_pool, len(Reason.codes())), np.uint8)]
         ),
@@ -151,7 +151,7 @@ def pack(out: Path, model_path: Path | None = None, extra: Sequence[str] = ()) -
     )
     nb = e5.config["hidden"] // e5.config["qk"]
     word = np.frombuffer(e5.tensors["emb.word"][2], dtype=np.uint8).reshape(e5.config["vocab"], nb * 18)
-    arrays: dict[str, np.ndarray] = {"emb.word": word[used]}
+    arrays: dict[str, Any] = {"emb.word": word[used]}  # Any: numpy's stubs type **kwargs as allow_pickle
     for name, (dtype, _count, raw) in e5.tensors.items():
         if name != "emb.word":
             arrays[name] = np.frombuffer(raw, dtype=np.float32 if dtype == 0 else np.uint8)
@@ -210,7 +210,8 @@ def mean(out: Path, runs: Sequence[Path]) -> dict[str, Any]:
             raise SystemExit(f"{path} holds other tasks or texts than {runs[0]}: not readings of the same pack")
         summed = {t: summed.get(t, 0) + a for t, a in arrays.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, **{t: (p / len(runs)).astype(np.float16) for t, p in summed.items()})
+    means: dict[str, Any] = {t: (p / len(runs)).astype(np.float16) for t, p in summed.items()}
+    np.savez_compressed(out, **means)
     return {"runs": len(runs), "texts": int(next(iter(summed.values())).shape[0]), "file": str(out)}
 
 

@@ -21,6 +21,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -60,7 +61,7 @@ class Layer(nn.Module):
 class Teacher(nn.Module):
     """e5-small's encoder, mean-pooled, with one head per task."""
 
-    def __init__(self, cfg: dict, sizes: dict[str, int]) -> None:
+    def __init__(self, cfg: dict[str, Any], sizes: dict[str, int]) -> None:
         super().__init__()
         h = cfg["hidden"]
         self.word = nn.Embedding(cfg["vocab"], h)
@@ -125,7 +126,9 @@ def batches(rows: np.ndarray, lengths: np.ndarray, size: int, rng: np.random.Gen
     return out
 
 
-def pad(tokens: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray, device: str):
+def pad(
+    tokens: np.ndarray, starts: np.ndarray, lengths: np.ndarray, rows: np.ndarray, device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     t = int(lengths[rows].max())
     ids = np.zeros((len(rows), t), dtype=np.int64)
     for j, r in enumerate(rows):
@@ -152,7 +155,7 @@ def _micro_f1(gold: np.ndarray, proba: np.ndarray) -> float:
     return 2 * tp / max(int(pred.sum()) + int(gold.sum()), 1)
 
 
-def predict(model: Teacher, data: dict, rows: np.ndarray, device: str) -> dict[str, np.ndarray]:
+def predict(model: Teacher, data: dict[str, Any], rows: np.ndarray, device: str) -> dict[str, np.ndarray]:
     model.eval()
     outs: dict[str, list[np.ndarray]] = {}
     order: list[np.ndarray] = []
@@ -167,7 +170,7 @@ def predict(model: Teacher, data: dict, rows: np.ndarray, device: str) -> dict[s
     return {task: np.concatenate(v)[inv] for task, v in outs.items()}
 
 
-def evaluate(proba: dict[str, np.ndarray], data: dict, rows: np.ndarray) -> dict[str, float]:
+def evaluate(proba: dict[str, np.ndarray], data: dict[str, Any], rows: np.ndarray) -> dict[str, float]:
     """Readings comparable with `teacher.py report` and analyzer_quality (reasons without `other`, as they score)."""
     scored = np.asarray([str(c) != "other" for c in data["reason_codes"]])
     out = {"reasons_micro_f1": _micro_f1(data["reasons"][rows][:, scored], proba["reasons"][:, scored])}
@@ -177,13 +180,13 @@ def evaluate(proba: dict[str, np.ndarray], data: dict, rows: np.ndarray) -> dict
 
 
 def fit(
-    data: dict,
+    data: dict[str, Any],
     weights: Path,
     seed: int,
     run: argparse.Namespace,
     device: str,
     evals: dict[str, np.ndarray],
-    log: list,
+    log: list[dict[str, Any]],
 ) -> Teacher:
     """Fine-tune all four heads together (AdamW, linear warm-up and decay, bf16 autocast)."""
     epochs, out = run.epochs, run.out
@@ -245,10 +248,11 @@ def fit(
 
 
 def _save(path: Path, proba: dict[str, np.ndarray]) -> None:
-    np.savez_compressed(path, **{t: p.astype(np.float16) for t, p in proba.items()})
+    arrays: dict[str, Any] = {t: p.astype(np.float16) for t, p in proba.items()}
+    np.savez_compressed(path, **arrays)
 
 
-def _subset(data: dict, rows: np.ndarray) -> dict:
+def _subset(data: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
     """The same packed data restricted to `rows` (for a quick run on a CPU)."""
     out = {k: (v[rows] if isinstance(v, np.ndarray) and len(v) == len(data["lengths"]) else v) for k, v in data.items()}
     out["tokens"] = np.concatenate(
@@ -286,7 +290,7 @@ def main() -> None:
         data = _subset(data, np.concatenate([np.flatnonzero(data["split"] == s)[: args.limit] for s in (0, 1, 2)]))
     evals = {"dev": dev_rows(data), "test": np.flatnonzero(data["split"] == 1)}
     everything = np.arange(len(data["lengths"]))
-    log: list[dict] = []
+    log: list[dict[str, Any]] = []
     summed: dict[str, np.ndarray] = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from click.testing import Result
 from sqlalchemy import func, select
@@ -404,15 +404,15 @@ def test_serve_runs_the_api(settings: Settings) -> None:
         while True:
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "server exited"
             try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                if httpx2.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "the server did not answer /healthz within 30 s"
             time.sleep(0.2)
-        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        me = httpx2.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=10)
         assert me.status_code == 200 and (me.json()["username"], me.json()["role"]) == ("ada", "admin")
-        anonymous = httpx.get(f"{base}/api/v1/me", timeout=10)
+        anonymous = httpx2.get(f"{base}/api/v1/me", timeout=10)
         assert anonymous.status_code == 401
         error = anonymous.json()["error"]
         assert set(error) >= {"code", "message"} and error["code"] == "E401_unauthenticated"

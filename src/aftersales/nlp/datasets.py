@@ -266,13 +266,17 @@ def _jsonl_records(path: Path) -> list[dict[str, Any]]:
 def _join_texts(records: list[dict[str, Any]], what: str) -> None:
     """Give each label reference its text by (dataset, row); an unknown dataset or a sha1 that does not match fails."""
     bad: list[str] = []
+    cut: dict[tuple[str, int], list[str]] = {}  # each review cut once, however many of its clauses have lines
     for rec in records:
         if rec.get("dataset") not in _RAW_TEXT:
             raise LabelJoinError(f"{rec['label_file']}: unknown dataset {rec.get('dataset')!r}")
         raw = _RAW_TEXT[rec["dataset"]]()
         text = str(raw.iloc[rec["row"]]) if 0 <= rec["row"] < len(raw) else ""
         if "clause" in rec:  # one clause of the text (teacher readings of the pool's clauses), as `clauses` cuts it
-            pieces = clauses(text.replace("\ufeff", "").strip())
+            where = (rec["dataset"], rec["row"])
+            if where not in cut:
+                cut[where] = clauses(text.replace("\ufeff", "").strip())
+            pieces = cut[where]
             text = pieces[rec["clause"]] if 0 <= rec["clause"] < len(pieces) else ""
         if rec["sha1"] not in (text_sha16(text), text_sha16(text.replace("\ufeff", ""))):
             bad.append(rec["label_file"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-import httpx
+import httpx2
 
 from aftersales.analytics.kpis import KPIS
 from aftersales.config import Settings
@@ -65,10 +65,10 @@ def paraphrase(settings: Settings, question: str, suggestions: Iterable[str] = (
         ],
     }
     try:
-        reply = httpx.post(url, json=body, headers=headers, timeout=settings.ask_llm_timeout_seconds)
+        reply = httpx2.post(url, json=body, headers=headers, timeout=settings.ask_llm_timeout_seconds)
         reply.raise_for_status()
         text = str(reply.json()["choices"][0]["message"]["content"]).strip()
-    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except (httpx2.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
         log.warning("ask paraphrase endpoint %s failed: %s", url, exc)
         return None
     text = text.strip().strip('"“”').splitlines()[0].strip() if text else ""

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from typing import Any, Final, Literal, Protocol
 
-import httpx
+import httpx2
 
 from aftersales.errors import DeliveryError
 
@@ -218,13 +218,13 @@ class WebhookSender:
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"webhook url must be http(s), got {redact_url(url)}")
         self.kind, self.url, self.secret, self.timeout = kind, url, secret, timeout
-        self._client: httpx.Client | None = None
+        self._client: httpx2.Client | None = None
 
     @property
-    def client(self) -> httpx.Client:
+    def client(self) -> httpx2.Client:
         """One pooled client per sender: building a client (TLS context, CA bundle) costs more than the POST."""
         if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout)
+            self._client = httpx2.Client(timeout=self.timeout)
         return self._client
 
     def close(self) -> None:
@@ -282,7 +282,7 @@ class WebhookSender:
         where = f"{self.kind} webhook {redact_url(self.url)}"
         try:
             response = self.client.post(request.url, content=request.body, headers=request.headers)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc}") from exc
         text = response.text[:300]
         if not response.is_success:
@@ -290,7 +290,7 @@ class WebhookSender:
         if self.kind in ("wecom", "dingtalk", "feishu"):
             self._check_robot_reply(where, text, response)
 
-    def _check_robot_reply(self, where: str, text: str, response: httpx.Response) -> None:
+    def _check_robot_reply(self, where: str, text: str, response: httpx2.Response) -> None:
         """企业微信/钉钉 reply {"errcode": 0, …}; 飞书 {"code": 0, …} (older bots: "StatusCode"); else it failed."""
         try:
             reply = response.json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import stat
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -31,7 +31,7 @@ def web(settings: Settings) -> TestClient:
     return TestClient(create_app(settings))
 
 
-def _login(client: TestClient, username: str, password: str = PASSWORD, next: str = "") -> httpx.Response:
+def _login(client: TestClient, username: str, password: str = PASSWORD, next: str = "") -> httpx2.Response:
     token = _token(client.get("/login").text)
     form = {"username": username, "password": password, "csrf_token": token, "next": next}
     return client.post("/login", data=form, follow_redirects=False)
@@ -64,9 +64,11 @@ def test_session_is_signed_and_new_at_login(web: TestClient) -> None:
     _login(web, "mia")
     after = _token(web.get("/dashboard").text)
     assert before != after  # no session fixation: a fresh token after login
-    cookie = web.cookies.get("aftersales_session")
-    assert cookie
-    web.cookies.set("aftersales_session", cookie[:-4] + "AAAA")
+    (jar,) = [c for c in web.cookies.jar if c.name == "aftersales_session"]
+    assert jar.value
+    # replaced in place (same domain): a second cookie of that name without a domain would not be the one sent
+    web.cookies.set("aftersales_session", jar.value[:-4] + "AAAA", domain=jar.domain, path=jar.path)
+    assert [c.value[-4:] for c in web.cookies.jar if c.name == "aftersales_session"] == ["AAAA"]
     assert web.get("/dashboard", follow_redirects=False).status_code == 303
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -54,6 +57,18 @@ def test_runs_in_process_while_other_threads_run() -> None:
     finally:
         stop.set()
         other.join()
-    if threading.active_count() == 1:  # and with none (an earlier test may leave one running), workers do the work
-        with forked_map(lambda _: os.getpid(), 2) as run:
-            assert os.getpid() not in run([1, 2, 3])
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
+def test_forks_workers_where_no_other_thread_runs() -> None:
+    """In a fresh interpreter (this one may run threads an earlier test left): the work is done in other processes."""
+    script = (
+        "import os, threading\n"
+        "from aftersales.nlp.forked import forked_map\n"
+        "assert threading.active_count() == 1\n"
+        "with forked_map(lambda _: os.getpid(), 2) as run:\n"
+        "    pids = run([1, 2, 3, 4])\n"
+        "assert os.getpid() not in pids, pids\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
