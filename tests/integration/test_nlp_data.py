@@ -269,6 +269,17 @@ def test_shipped_analyzer_holds_its_customer_service_scores() -> None:
         assert measured[name] >= shipped[name] - SLACK, (name, measured[name], shipped[name])
 
 
+def test_each_held_out_split_read_alone_is_the_one_load_splits_gives() -> None:
+    """`aftersales eval --dataset` reads one split on its own: the same rows, texts, labels and keys as training's."""
+    from aftersales.nlp.train import TEST_SPLITS, held_out_split, load_splits
+
+    splits = load_splits()
+    for name in TEST_SPLITS:
+        pd.testing.assert_frame_equal(held_out_split(name), splits[name], obj=name)
+    with pytest.raises(KeyError, match="cs_train"):
+        held_out_split("cs_train")  # a training frame is not a held-out split
+
+
 def test_weibo_posts_are_read_as_social_posts() -> None:
     """The held-out Weibo splits carry channel=social (`aftersales eval --dataset`), and read as social posts the
     shipped Analyzer keeps the SMP2020 target (the customer knobs are not fitted for such posts)."""

@@ -23,7 +23,7 @@ import pandas as pd
 
 from aftersales.errors import AftersalesError
 from aftersales.nlp import mappings
-from aftersales.nlp.normalise import normalise
+from aftersales.nlp.normalise import normalised_text
 from aftersales.vocab import Emotion, Reason, Stage
 
 __all__ = [
@@ -398,7 +398,7 @@ def cs_labels_split(adjudicated: bool = True) -> tuple[pd.DataFrame, pd.DataFram
 
 def key_of(text: str) -> str:
     """The de-duplication key: normalised (simplified, width-folded) text, lower-cased, without spaces."""
-    return normalise(text).text.lower().replace(" ", "").replace("\n", "")
+    return normalised_text(text).lower().replace(" ", "").replace("\n", "")
 
 
 def dedup(df: pd.DataFrame, text_col: str = "text") -> pd.DataFrame:

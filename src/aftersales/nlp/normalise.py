@@ -30,7 +30,7 @@ from aftersales.vocab import Emotion, Language
 if TYPE_CHECKING:
     from opencc import OpenCC
 
-__all__ = ["Cue", "CueKind", "Normalised", "detect_language", "find_cues", "fold_width", "normalise"]
+__all__ = ["Cue", "CueKind", "Normalised", "detect_language", "find_cues", "fold_width", "normalise", "normalised_text"]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Step 1: width folding (length-preserving)
@@ -404,6 +404,15 @@ class Normalised:
             out.extend([os_] if nl != ol else range(os_, os_ + nl))
         out.append(self._locate(len(self.text)) if self.segments else 0)
         return out
+
+
+def normalised_text(text: str) -> str:
+    """`normalise(text).text` alone: de-duplication keys need the text, not its language, cues or offset map.
+
+    Why: keying every corpus (262,000 texts in `train.load_splits`) spent most of its time finding cues and
+    detecting languages it then threw away. The same three steps as `normalise`, so the same text.
+    """
+    return _to_simplified(_squeeze(fold_width(text))[0])
 
 
 def normalise(text: str) -> Normalised:

@@ -130,13 +130,13 @@ SOCIAL_SETS = ("smp2020_usual_test", "smp2020_virus_test", "clue_emotion2020_tes
 
 def dataset_records(name: str) -> list[dict[str, Any]]:
     """Records of a held-out split of the public data (the splits `aftersales train` never trains on)."""
-    from aftersales.nlp.train import TEST_SPLITS, load_splits  # training's own list; imported only when asked
+    from aftersales.nlp.train import TEST_SPLITS, held_out_split  # training's own list; imported only when asked
 
     if name not in TEST_SPLITS:
         raise InputFileError(f"--dataset {name!r}: expected one of {', '.join(TEST_SPLITS)}")
 
     try:
-        frame = load_splits()[name]
+        frame = held_out_split(name)
     except FileNotFoundError as exc:
         raise InputFileError(f"--dataset {name}: {exc}") from None
     frame = frame.assign(reasons=frame["reasons"].map(list)) if "reasons" in frame else frame

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aftersales.nlp import normalise as normalise_module
-from aftersales.nlp.normalise import _EMOJI, _EMOJI_PRE, CueKind, Normalised, fold_width, normalise
+from aftersales.nlp.normalise import _EMOJI, _EMOJI_PRE, CueKind, Normalised, fold_width, normalise, normalised_text
 from aftersales.vocab import Emotion, Language
 
 # --------------------------------------------------------------------------------------------------------------
@@ -264,6 +264,18 @@ def _check_invariants(result: Normalised) -> None:
 @given(st.text(_ANY_CHAR, max_size=80))
 def test_normalise_never_crashes_and_keeps_invariants(raw: str) -> None:
     _check_invariants(normalise(raw))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ANY_CHAR, max_size=80))
+def test_normalised_text_is_the_text_normalise_gives(raw: str) -> None:
+    """De-duplication keys (and so every train/test split) rest on this text: it must not drift from `normalise`."""
+    assert normalised_text(raw) == normalise(raw).text
+
+
+def test_normalised_text_on_the_cases_that_change_a_text() -> None:
+    raw = "  這個ＡＰＰ\u200b很  好用！\n\n\n謝謝 "
+    assert normalised_text(raw) == normalise(raw).text == "这个APP很 好用!\n谢谢"  # ！ folds to ! too
 
 
 @settings(max_examples=300, deadline=None)
